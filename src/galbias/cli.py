@@ -1,0 +1,129 @@
+"""Command line: ``python -m galbias run|book|data|bench|list``.
+
+Examples::
+
+    python -m galbias run --profile smoke                  # every chapter
+    python -m galbias run --profile demo --only 01_labeling  # one chapter from existing artifacts
+    python -m galbias run --profile demo --from 02         # chapter 02 onwards
+    python -m galbias run --profile demo --set n_galaxies=5000
+    python -m galbias book --profile demo                  # run the chapters, then build the HTML
+    python -m galbias data --profile demo                  # only the data step (simulate or download)
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+from . import config
+from .config import ConfigError
+
+
+def _sets(items: list[str]) -> dict:
+    from .runner import parse_value
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = parse_value(v)
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from . import runner
+
+    runner.run(args.profile, only=args.only, start=args.start, sets=_sets(args.set), log_output=args.verbose)
+
+
+def cmd_book(args: argparse.Namespace) -> None:
+    from . import book, runner
+
+    t0 = time.perf_counter()
+    if not args.no_run:
+        runner.run(args.profile, sets=_sets(args.set), log_output=args.verbose)
+    index = book.build(args.profile, dest=args.dest, strict=args.strict)
+    print(f"[galbias] book built in {time.perf_counter() - t0:.0f} s: {index}")
+
+
+def cmd_data(args: argparse.Namespace) -> None:
+    from .data import prepare
+
+    cfg = config.get_profile(args.profile, **_sets(args.set))
+    cat = prepare(cfg)
+    print(f"[galbias] {cfg.name}: catalog with {len(cat)} objects at {config.paths(cfg).catalog}")
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    bench = config.repo_root() / "benchmarks"
+    scripts = sorted(Path(bench).glob("bench_*.py"))
+    for s in scripts:
+        print(f"\n=== {s.name} ===", flush=True)
+        subprocess.run([sys.executable, str(s)] + (["--quick"] if args.quick else []), check=True)
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from . import runner
+
+    print("profiles:", ", ".join(sorted(config.PROFILES)))
+    print("chapters:", ", ".join(runner.chapters()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="galbias", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--profile", default="demo", help="run profile (demo, smoke, paper)")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a profile or chapter parameter (repeatable)")
+        sp.add_argument("-v", "--verbose", action="store_true", help="stream the notebooks' output")
+
+    sp = sub.add_parser("run", help="execute chapters with papermill")
+    common(sp)
+    sp.add_argument("--only", nargs="+", help="run only these chapters (names or numbers)")
+    sp.add_argument("--from", dest="start", help="run from this chapter onwards")
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("book", help="run every chapter and build the HTML book")
+    common(sp)
+    sp.add_argument("--no-run", action="store_true", help="build from the already executed chapters")
+    sp.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
+    sp.add_argument("--dest", help="folder that receives _build/ (default: book/)")
+    sp.set_defaults(func=cmd_book)
+
+    sp = sub.add_parser("data", help="only the data step: simulate the mock survey or fetch GZ2")
+    common(sp)
+    sp.set_defaults(func=cmd_data)
+
+    sp = sub.add_parser("bench", help="run the throughput benchmarks")
+    sp.add_argument("--quick", action="store_true")
+    sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("list", help="list profiles and chapters")
+    sp.set_defaults(func=cmd_list)
+
+    args = p.parse_args(argv)
+    try:
+        args.func(args)
+    except ConfigError as exc:
+        print(f"galbias: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # chapter failures and data errors: one clear line, no traceback
+        from .catalog import CatalogError
+        from .runner import ChapterError
+
+        if isinstance(exc, (ChapterError, CatalogError, FileNotFoundError)):
+            print(f"galbias: error: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+import pytest
+
+from galbias import config
+from galbias.config import ConfigError, get_profile
+
+
+def test_profiles_exist_and_default_is_demo():
+    assert {"demo", "smoke", "paper"} <= set(config.PROFILES)
+    assert get_profile("demo").data_source == "mock"
+    assert get_profile("paper").data_source == "gz2"
+    assert get_profile("demo").has_truth and not get_profile("paper").has_truth
+
+
+def test_unknown_profile_lists_valid_ones():
+    with pytest.raises(ConfigError, match="valid profiles are: demo, paper, smoke"):
+        get_profile("nope")
+
+
+def test_unknown_parameter_lists_valid_ones():
+    with pytest.raises(ConfigError, match=r"unknown parameter\(s\) \['n_galaxy'\].*n_galaxies"):
+        get_profile("demo", n_galaxy=10)
+
+
+def test_overrides_apply_and_none_keeps_value():
+    cfg = get_profile("smoke", n_galaxies=123, sample_size=None)
+    assert cfg.n_galaxies == 123
+    assert cfg.sample_size is None
+    assert config.PROFILES["smoke"].n_galaxies != 123  # profiles are not mutated
+
+
+def test_split_fractions_validated():
+    with pytest.raises(ConfigError, match="split_fractions"):
+        get_profile("demo", split_fractions=(0.5, 0.5, 0.5))
+    assert get_profile("demo", split_fractions=[0.6, 0.2, 0.2]).split_fractions == (0.6, 0.2, 0.2)
+
+
+def test_run_dir_layout(runs_root):
+    p = config.paths("smoke")
+    assert p.root == runs_root / "smoke"
+    assert p.catalog == runs_root / "smoke" / "survey" / "catalog.parquet"
+    assert p.labels.name == "labels.parquet"
+    with pytest.raises(ConfigError):
+        config.run_dir("bogus")
