@@ -26,7 +26,7 @@ def prepare(cfg: Profile, progress: bool = True) -> pd.DataFrame:
     elif cfg.data_source == "gz2":
         from . import gz2
 
-        gz2.build_catalog(cfg, raw_dir=config.repo_root() / "data" / "raw", out_dir=p.survey)
+        gz2.prepare(cfg, out_dir=p.survey, progressbar=progress)
     else:
         raise config.ConfigError(f"unknown data_source {cfg.data_source!r}; use 'mock' or 'gz2'")
     return load_catalog(cfg)
