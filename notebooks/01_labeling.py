@@ -117,9 +117,8 @@ for ax, (col, title) in zip(np.atleast_1d(axes), cols):
         sel = labels[col].astype(int) == k
         ax.hist(labels.loc[sel, "alpha"], bins=bins, histtype="step", lw=1.5, color=plots.COLORS[name],
                 label=f"{name} ({int(sel.sum()):,})")
-    ax.set_xscale("log")
+    plots.alpha_axis(ax)
     ax.set_title(title)
-    ax.set_xlabel(r"$\alpha$")
     ax.legend(fontsize=8)
 np.atleast_1d(axes)[0].set_ylabel("galaxies")
 plots.glue_figure("fig_alpha_by_label", fig)

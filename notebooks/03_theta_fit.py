@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt
 from galbias import artifacts, config, data, plots
 from galbias.bias import bias_probability, fit_theta, theta_vs_bins
 from galbias.dcv14 import fit_dcv14
+from galbias.reference import PAPER_THETA
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
@@ -40,7 +41,7 @@ labels = data.load_labels(cfg)
 has_truth = bool(labels["truth"].notna().all())
 train = labels[labels["split"] == "train"].reset_index(drop=True)
 test = labels[labels["split"] == "test"].reset_index(drop=True)
-PAPER = {"theta_ddb": 11.25, "theta_dcv14": 9.18}
+PAPER = {"theta_ddb": PAPER_THETA["ddb"], "theta_dcv14": PAPER_THETA["dcv14"]}
 
 # %% [markdown]
 # ## The binned fit on the training labels
@@ -69,8 +70,7 @@ ax.set_ylim(0, 1.02)
 ax.legend()
 axr.plot(c["alpha_mid"], c["residual"], ".", ms=3, color="0.4")
 axr.axhline(0, color="k", lw=1)
-axr.set_xscale("log")
-axr.set_xlabel(r"$\alpha$")
+plots.alpha_axis(axr)
 axr.set_ylabel("obs − model")
 plots.glue_figure("fig_theta_fit", fig)
 

@@ -43,6 +43,18 @@ def setup() -> None:
     })
 
 
+def alpha_axis(ax: Any, label: str | None = r"$\alpha$") -> None:
+    """Log-scaled alpha axis with plain-number ticks (3, 5, 10, 20, ...)."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500]))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if label:
+        ax.set_xlabel(label)
+
+
 def equal_count_bins(x: np.ndarray, n_bins: int) -> np.ndarray:
     """Bin index (0..n_bins-1) of each value, equal-count bins in sorted order."""
     x = np.asarray(x, dtype=float)
@@ -82,8 +94,7 @@ def plot_fraction_vs_alpha(ax: Any, alpha: np.ndarray, series: dict[str, np.ndar
         t = binned_fraction(alpha, y, n_bins)
         ax.errorbar(t["alpha_mid"], t["frac"], yerr=t["err"], marker="o", ms=3.5, lw=1.2, capsize=2,
                     color=colors.get(name, COLORS.get(name)), label=(labels or {}).get(name, name))
-    ax.set_xscale("log")
-    ax.set_xlabel(r"resolution $\alpha$ = Petrosian radius / PSF $\sigma$")
+    alpha_axis(ax, r"resolution $\alpha$ = Petrosian radius / PSF $\sigma$")
 
 
 def table(df: pd.DataFrame, caption: str, precision: int = 3, index: bool = True,

@@ -1,0 +1,262 @@
+# %% [markdown]
+# # 0. A simulated Galaxy Zoo 2 survey
+#
+# **Overview.** To test a de-biasing method one needs labels whose bias is known — and for
+# real Galaxy Zoo 2 data it is not: nobody knows the true class of a small, blurred galaxy.
+# This chapter builds a survey where we do know. Galaxies with a true class (smooth or disk)
+# are drawn from an SDSS-like population, observed through a telescope and atmosphere that
+# blur them, rendered as survey JPEGs like those GZ2 volunteers saw, and classified by
+# simulated volunteers. The volunteers do not apply the paper's bias formula; they vote
+# *features or disk* when the disk's arms, bar or thin outline are visible in the survey image,
+# and whether those are visible follows from the size of the galaxy compared with the blur.
+# Every chapter after this one runs the same code on this catalog as on the real one.
+#
+# **Prerequisites.** None. Code: `galbias.mock` (population, sky regions, rendering,
+# volunteers), `galbias.data.prepare`.
+#
+# **Produces.** `survey/catalog.parquet` (GZ2-style vote columns, SDSS-style photometry,
+# measured Sérsic parameters, and the truth in `true_*` columns), `survey/images/` (what the
+# volunteers and the networks see) and `survey/hires/` (a sharp, "space telescope" view of the
+# same galaxies, for chapter 7).
+
+# %% tags=["parameters"]
+profile = "demo"
+overrides = {}
+n_examples = 6  # galaxies per class in the example grid
+
+# %% tags=["remove-cell"]
+import time
+
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+from galbias import config, data, plots, mock
+from galbias.bias import fit_theta, bias_probability
+from galbias.images import read_jpeg
+from galbias.labels import majority_vote
+from galbias.reference import PAPER_MEAN_BIAS_ON_SDSS, PAPER_THETA, sdss_calibration
+
+plots.setup()
+cfg = config.get_profile(profile, **overrides)
+p = config.paths(cfg)
+t0 = time.perf_counter()
+cat = data.prepare(cfg, progress=False)
+elapsed = time.perf_counter() - t0
+has_truth = cfg.has_truth and "true_class" in cat
+
+# %% [markdown]
+# ## What is true and what is observed
+#
+# Each object has *true* properties that no observer sees directly — its class, its bulge and
+# disk, the number, pitch and contrast of its spiral arms, its inclination — and *observed*
+# properties measured from the survey: Petrosian radii, magnitudes, the PSF width of the field,
+# the position on the sky. Stars and image artifacts make up a few percent of the catalog, as in
+# GZ2.
+
+# %% tags=["remove-cell"]
+true = cat["true_class"].to_numpy() if has_truth else np.full(len(cat), -1)
+galaxies = true != 2
+plots.glue_numbers(
+    n_objects=len(cat), n_galaxies=int(galaxies.sum()), n_stars=int((true == 2).sum()),
+    true_disk_frac=float((true[galaxies] == 1).mean()) if has_truth else float("nan"),
+    image_size=cfg.image_size, fov_r90=cfg.image_fov_r90, n_votes=cfg.n_votes, sim_seconds=elapsed,
+)
+
+# %% [markdown]
+# The catalog has {glue:text}`n_objects:,` objects: {glue:text}`n_galaxies:,` galaxies, of which a
+# fraction {glue:text}`true_disk_frac:.2f` are truly disks, and {glue:text}`n_stars:,` stars or
+# artifacts. Survey images are {glue:text}`image_size` pixels across and span
+# {glue:text}`fov_r90:.2f` × `petroR90_r` — the central 207 of GZ2's 424-pixel cut-outs, whose
+# pixel scale is 0.02 × `petroR90_r` — so every galaxy fills a similar part of the frame, and a
+# poorly resolved galaxy shows up as a PSF that is large *in pixels*. (Making the data took
+# {glue:text}`sim_seconds:.0f` s in this run; finished shards are reused.)
+#
+# ## Calibration against SDSS
+#
+# The population (redshifts, luminosity functions, sizes, seeing) was tuned so that the sizes,
+# PSF widths and the resolution $\alpha$ look like those of real SDSS galaxies. The reference is
+# a sample of 4,493 SDSS galaxies with r-band sizes and PSF widths; they are galaxies in compact
+# groups at low redshift, not a random GZ2 sample, so the comparison is indicative.
+
+# %% tags=["remove-input"]
+ref = sdss_calibration()
+q = [0.05, 0.25, 0.5, 0.75, 0.95]
+gal = cat[galaxies]
+mine = pd.DataFrame({c: gal[c].quantile(q).to_numpy() for c in ref.index}, index=ref.columns).T
+calib = pd.concat({"this survey": mine, "SDSS reference": ref}, axis=1).swaplevel(axis=1).sort_index(axis=1, level=0)
+calib = calib[[(c, s) for c in ref.columns for s in ("this survey", "SDSS reference")]]
+plots.glue_numbers(alpha_median=float(gal["alpha"].median()), alpha_ref_median=float(ref.loc["alpha", "p50"]))
+plots.table(calib, "Table 0.1. Percentiles of sizes (arcsec), PSF FWHM (arcsec) and α for the simulated "
+            "galaxies and the SDSS calibration sample.", precision=2)
+
+# %% [markdown]
+# ## What the volunteers see
+#
+# The grid below shows simulated galaxies of both true classes, ordered by resolution, in the
+# survey view (what volunteers and networks see) and in the high-resolution view (a tiny PSF and
+# little noise). At low $\alpha$ the survey view of a disk loses its arms and becomes a fuzzy
+# ellipse that is hard to tell from a smooth galaxy.
+
+# %% tags=["remove-cell"]
+rng = np.random.default_rng(cfg.seed)
+tiles, titles = [], []
+row_names = []
+for k, name in ((1, "disk"), (0, "smooth")):
+    pool = cat[(true == k)] if has_truth else cat
+    qa = np.quantile(pool["alpha"], np.linspace(0.05, 0.95, n_examples))
+    picks = [int(np.abs(pool["alpha"].to_numpy() - a).argmin()) for a in qa]
+    sel = pool.iloc[picks]
+    for view, col in (("survey", "file_loc"), ("high-res", "hires_loc")):
+        if col not in sel or sel[col].isna().any():
+            continue
+        row_names.append(f"true {name}\n{view}")
+        for _, r in sel.iterrows():
+            tiles.append(read_jpeg(p.survey / r[col]))
+            titles.append(f"α={r['alpha']:.1f}" if view == "survey" else "")
+fig = plots.image_grid(tiles, titles, ncols=n_examples, row_labels=row_names)
+plots.glue_figure("fig_examples", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_examples
+# :name: fig-examples
+#
+# Simulated galaxies ordered by resolution $\alpha$ (left to right), true disks in the top two
+# rows and true smooth galaxies below, each shown in the survey view and in the high-resolution
+# view. These are the JPEG files on disk. Compare a disk's two views at the left end: the arms
+# that the sharp view shows are gone from the survey view.
+# ```
+#
+# ## Why volunteers miss disks
+#
+# To isolate the effect of resolution, the next figure takes one disk galaxy and changes only
+# the PSF, so that the same galaxy appears at several values of $\alpha$. Above each image is
+# the share of careful volunteers expected to answer *features or disk*, computed from how much
+# arm contrast, bar and edge-on outline survive the blur and the noise.
+
+# %% tags=["remove-cell"]
+pop = mock.draw_population(cfg)
+cand = pop[(pop["true_class"] == 1) & (pop["true_n_arms"] >= 2) & (pop["true_bulge_frac"] < 0.3)
+           & (pop["true_inclination_deg"] < 50)]
+row = cand.iloc[int(np.argmax(cand["true_arm_contrast"].to_numpy()))]
+seq = mock.render_resolution_sequence(row, cfg, alphas=(3, 5, 8, 12, 18, 30), seed=cfg.seed)
+fig = plots.image_grid(list(seq["survey"]),
+                       [f"α={a:g}\np(features)={pf:.2f}" for a, pf in zip(seq["alpha"], seq["p_features"])],
+                       ncols=len(seq["alpha"]), size=1.6)
+plots.glue_figure("fig_sequence", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_sequence
+# :name: fig-sequence
+#
+# One simulated disk galaxy rendered with PSFs that put it at increasing resolution $\alpha$
+# (only the PSF changes). The number above each image is the probability that a careful
+# volunteer votes *features or disk*. Look at where the arms disappear: below that $\alpha$ the
+# galaxy will mostly be voted smooth, although it is a disk.
+# ```
+#
+# ## The votes
+#
+# Each object receives {glue:text}`n_votes` classifications. A small share of simulated
+# volunteers click at random and are down-weighted in the `*_weighted_fraction` columns, a
+# simplified version of GZ2's consistency weighting; the `*_debiased` columns are corrected for
+# redshift by comparing galaxies of the same luminosity and physical size at different
+# distances (`galbias.labels.redshift_debias`, after {cite:t}`Bamford2009`). Neither correction
+# uses the truth.
+
+# %% tags=["remove-cell"]
+frac_s = cat["t01_smooth_or_features_a01_smooth_weighted_fraction"].to_numpy()
+terciles = np.quantile(cat.loc[galaxies, "alpha"], [1 / 3, 2 / 3])
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), sharey=True)
+bins = np.linspace(0, 1, 21)
+for ax, (lo, hi, lab) in zip(axes, [(0, terciles[0], "lowest third of α"), (terciles[0], terciles[1], "middle third"),
+                                    (terciles[1], np.inf, "highest third")]):
+    inbin = (cat["alpha"] >= lo) & (cat["alpha"] < hi)
+    for k, name in ((0, "smooth"), (1, "disk")):
+        sel = inbin & (true == k)
+        ax.hist(frac_s[sel], bins=bins, histtype="step", lw=1.5, color=plots.COLORS[name], label=f"true {name}",
+                density=True)
+    ax.axvline(0.5, color="0.5", lw=0.8, ls="--")
+    ax.set_title(lab)
+    ax.set_xlabel("weighted smooth vote fraction")
+axes[0].set_ylabel("density")
+axes[0].legend(fontsize=8)
+plots.glue_figure("fig_votes", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_votes
+# :name: fig-votes
+#
+# Distribution of the weighted *smooth* vote fraction for true smooth and true disk galaxies,
+# in three ranges of resolution. The dashed line is roughly where the majority vote flips. At
+# high $\alpha$ the two classes separate well; at low $\alpha$ many true disks move to the right
+# of the line and will be labelled smooth.
+# ```
+#
+# ## The bias that results
+#
+# Finally the key property of the survey: how the fraction labelled smooth depends on
+# resolution, for the labels and for the truth.
+
+# %% tags=["remove-cell"]
+tab = mock.smooth_fraction_vs_alpha(cat, n_bins=15)
+obs = majority_vote(cat, "weighted_fraction")
+keep = (obs != 2) & galaxies
+quick = fit_theta(cat.loc[keep, "alpha"].to_numpy(), obs[keep], n_bins=max(10, min(cfg.theta_bins, keep.sum() // 50)),
+                  n_boot=0, seed=cfg.seed)
+disk = keep & (true == 1)
+plots.glue_numbers(
+    theta_quick=quick.theta, missed_disks=float((obs[disk] == 0).mean()),
+    mean_b_sdss=PAPER_MEAN_BIAS_ON_SDSS, paper_theta=PAPER_THETA["ddb"],
+    mean_b_here=float(bias_probability(cat.loc[keep, "alpha"].to_numpy(), PAPER_THETA["ddb"]).mean()),
+)
+fig, ax = plt.subplots(figsize=(6.4, 4.0))
+ax.errorbar(tab["alpha_mid"], tab["observed_smooth"], yerr=np.sqrt(tab["observed_smooth"] * (1 - tab["observed_smooth"]) / tab["n"]),
+            marker="o", ms=3.5, capsize=2, color=plots.COLORS["gz2b"], label="labelled smooth (GZ2B-style votes)")
+if "true_smooth" in tab:
+    ax.plot(tab["alpha_mid"], tab["true_smooth"], "s-", ms=3.5, color=plots.COLORS["truth"], label="truly smooth")
+    ax.plot(tab["alpha_mid"], tab["disks_labelled_smooth"], "^--", ms=3.5, color=plots.COLORS["disk"],
+            label="true disks labelled smooth")
+plots.alpha_axis(ax)
+ax.set_ylim(0, 1)
+ax.set_ylabel("fraction")
+ax.legend(fontsize=8)
+plots.glue_figure("fig_truth_vs_observed", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_truth_vs_observed
+# :name: fig-truth-vs-observed
+#
+# The fraction of galaxies labelled smooth by the simulated volunteers (orange) and the fraction
+# that truly is smooth (black), in equal-count bins of $\alpha$; the blue triangles are the
+# fraction of true disks that received a smooth label. The truth is flat — resolution does not
+# change what a galaxy is — while the labels are not. That gap is the bias the rest of the book
+# tries to undo.
+# ```
+#
+# Overall, {glue:text}`missed_disks:.1%` of the true disks get a smooth majority vote. A quick
+# fit of the paper's model to these labels (chapter 3 does it properly, on the training set)
+# gives $\theta \approx$ {glue:text}`theta_quick:.1f`, to compare with the paper's
+# {glue:text}`paper_theta:.2f` for the real GZ2. For reference, with the paper's $\theta$ the
+# mean of $b(\alpha)$ over this survey's $\alpha$ distribution would be
+# {glue:text}`mean_b_here:.2f` ({glue:text}`mean_b_sdss:.2f` over the SDSS calibration sample) —
+# the share of true disks one expects to be called smooth if the real volunteers' bias applied.
+#
+# ## Sky regions
+#
+# The survey covers four sky regions observed under different conditions (chapter 9 uses them).
+# Galaxies are assigned to regions at random, so the populations are the same everywhere; only
+# the images differ.
+
+# %% tags=["remove-input"]
+rt = mock.region_table()
+plots.table(rt, "Table 0.2. Observing conditions of the four sky regions of the simulated survey.", precision=2)
+
+# %% [markdown]
+# ## Summary
+#
+# - The simulated survey has a known true class for every object and GZ2-style votes, weighted
+#   and redshift-debiased fractions, in the same columns as the real catalog.
+# - Volunteers miss disks because blurring erases arms, bars and thin outlines; the resulting
+#   dependence of the labels on $\alpha$ was not written into the simulation as a formula.
+# - The next chapter turns the votes into labels exactly as the paper does.
