@@ -112,12 +112,25 @@ def table(df: pd.DataFrame, caption: str, precision: int = 3, index: bool = True
     ])
 
 
+class _PlainText:
+    """A string that displays without quotes (glued strings would otherwise show as 'x')."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text)
+
+
 def glue_numbers(**values: Any) -> None:
-    """Glue numbers for ``{glue:text}`` roles, without displaying them."""
+    """Glue numbers (and short strings) for ``{glue:text}`` roles, without displaying them."""
     from myst_nb import glue
 
     for k, v in values.items():
-        glue(k, v, display=False)
+        glue(k, _PlainText(v) if isinstance(v, str) else v, display=False)
 
 
 def glue_figure(name: str, fig: Any) -> None:
