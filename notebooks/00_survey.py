@@ -91,6 +91,13 @@ plots.table(calib, "Table 0.1. Percentiles of sizes (arcsec), PSF FWHM (arcsec) 
             "galaxies and the SDSS calibration sample.", precision=2)
 
 # %% [markdown]
+# The simulated galaxies are somewhat less resolved than the reference (median $\alpha$
+# {glue:text}`alpha_median:.1f` against {glue:text}`alpha_ref_median:.1f`): the reference galaxies
+# are nearer (median redshift 0.035) than a GZ2-like magnitude-limited sample, whose sizes the
+# simulation aims at. A lower $\alpha$ means a stronger labelling bias than in the real GZ2, which
+# makes the effect easier to see here but should be kept in mind when comparing numbers with
+# the paper.
+#
 # ## What the volunteers see
 #
 # The grid below shows simulated galaxies of both true classes, ordered by resolution, in the
