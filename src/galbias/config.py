@@ -74,6 +74,32 @@ class Profile:
     cv14_bins: int = 8
     n_bootstrap: int = 100
 
+    # --- training (chapter 4) ---------------------------------------------------------------
+    #: network: "compact" (small ResNet, CPU profiles) or "resnet50" (the paper's)
+    model: str = "compact"
+    #: channels of the compact ResNet's first stage (doubled at each later stage)
+    model_width: int = 16
+    #: stages, and BasicBlocks per stage, of the compact ResNet
+    model_stages: int = 3
+    model_blocks: int = 1
+    #: size of the dense ReLU layer between the pooled features and the two logits (paper: 1024)
+    head_width: int = 128
+    #: centre crop in pixels applied when the images are cached (paper: 207 of 424);
+    #: None = whole image (the CPU profiles render the paper's crop directly)
+    image_crop: int | None = None
+    #: maximum epochs (the cosine learning-rate schedule spans them), minibatch size
+    epochs: int = 10
+    batch_size: int = 128
+    #: AdamW learning rate and decoupled weight decay
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    #: early stopping: epochs without a lower validation loss before stopping (0 = never stop)
+    patience: int = 3
+    #: train on a random subset of this many training galaxies (None = all)
+    train_subsample: int | None = None
+    #: DataLoader worker processes (0 = load in the training process; best on 2 CPU cores)
+    num_workers: int = 0
+
     #: free-form extra settings for later chapters (read with ``cfg.extra.get(...)``)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -130,6 +156,12 @@ PROFILES: dict[str, Profile] = {
         debias_z_bins=4,
         debias_mag_bins=3,
         debias_size_bins=3,
+        # training (chapter 4)
+        model_width=16,
+        head_width=64,
+        epochs=8,
+        batch_size=64,
+        patience=3,
     ),
     "paper": Profile(
         name="paper",
@@ -142,6 +174,16 @@ PROFILES: dict[str, Profile] = {
         sample_size=121_984,
         theta_bins=1525,
         debias_z_bins=0,  # GZ2's published debiased fractions are used instead
+        # training (chapter 4): the paper's network on its 207-px crops, on a GPU
+        model="resnet50",
+        head_width=1024,
+        image_crop=207,
+        epochs=10,
+        batch_size=128,
+        lr=4e-4,
+        weight_decay=1e-4,
+        patience=3,
+        num_workers=8,
     ),
 }
 

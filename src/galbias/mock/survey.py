@@ -152,7 +152,7 @@ def _render_all(pop: pd.DataFrame, cfg: Profile, out_dir: Path, progress: bool) 
             done += 1
         else:
             jobs.append((part, cfg, k, str(out_dir), params))
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     bar = tqdm(total=n_shards, initial=done, desc="mock survey shards", unit="shard", disable=not progress)
     workers = int(cfg.n_workers) or (os.cpu_count() or 1)
