@@ -45,3 +45,26 @@ _CALIBRATION = {
 def sdss_calibration() -> pd.DataFrame:
     """Percentiles (5, 25, 50, 75, 95) of the SDSS calibration sample, one row per quantity."""
     return pd.DataFrame(_CALIBRATION, index=["p5", "p25", "p50", "p75", "p95"]).T
+
+#: Sérsic index separating "bulge-like" from "disk-like" profiles in the paper's §5.4.2
+PAPER_SERSIC_SPLIT = 3.0
+
+#: Sérsic-index fractions quoted in the paper's text (§5.4.2, read off its Fig. 10), as
+#: group -> (side of n = 3, qualifier, fraction).  The qualifiers are the paper's own
+#: wording: "≈" = "approximately"/"almost", "<" = "less than"; they are bounds or rough
+#: readings of a figure, not measurements.  Groups: ``smooth_*`` = labelled smooth (Fig. 10a);
+#: ``disk_gz2b`` = GZ2B disks and ``changed_*`` = changed from GZ2B smooth to disk by GZ2D /
+#: DDB (Fig. 10b; the text's "<30% of disks with n > 3 for GZ2B and DDB, almost 50% for GZ2D"
+#: is said while discussing that panel).  Fig. 10c (all disks) has no number in the text.
+PAPER_SERSIC = {
+    "smooth_gz2b": ("n<3", "≈", 0.40),
+    "smooth_gz2d": ("n<3", "≈", 0.30),
+    "smooth_ddb": ("n<3", "<", 0.20),
+    "disk_gz2b": ("n>3", "<", 0.30),
+    "changed_gz2d": ("n>3", "≈", 0.50),
+    "changed_ddb": ("n>3", "<", 0.30),
+}
+
+#: CV18 settings the paper's Table 1 appears to use (alpha bins per cell B, k-d tree depth L,
+#: bootstraps), inferred from the authors' public ``BiasAnalyser`` code; not stated in the paper
+PAPER_CV18_SETTINGS = {"n_bins": 8, "depth": 3, "n_boot": 100}
