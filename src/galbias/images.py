@@ -239,6 +239,11 @@ class ImageCache:
         return len(self.images)
 
     @property
+    def shape(self) -> tuple[int, ...]:
+        """(N, H, W, 3)."""
+        return tuple(self.images.shape)
+
+    @property
     def image_shape(self) -> tuple[int, int]:
         return tuple(self.images.shape[1:3])  # type: ignore[return-value]
 
@@ -373,7 +378,7 @@ def build_cache(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, disable=not enabled, unit="img", leave=False)
 
