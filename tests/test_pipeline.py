@@ -49,6 +49,16 @@ def test_artifacts_written(smoke_run):
     assert {"id", "split", "alpha", "gz2b", "gz2d", "truth"} <= set(labels.columns)
     assert labels["id"].isin(cat["dr7objid"]).all()
     assert set(labels["split"]) == {"train", "val", "test"}
+    # every later chapter's artifact exists
+    for name in ["theta.json", "dcv14.json", "dcv14_predictions.parquet", "predictions.parquet",
+                 "models/ce_gz2b.pt", "models/ce_gz2d.pt", "models/ddb.pt", "table1.csv", "sersic.csv",
+                 "changed.parquet"]:
+        assert (run / name).exists(), name
+    pred = pd.read_parquet(run / "predictions.parquet")
+    assert {"p_disk_ce_gz2b", "p_disk_ce_gz2d", "p_disk_ddb"} <= set(pred.columns)
+    table1 = pd.read_csv(run / "table1.csv")
+    assert list(table1["row"]) == ["a", "b", "c", "d", "e", "f", "truth"]
+    assert list((run / "gradcam").glob("*.npy"))
 
 
 def test_rerun_one_chapter_from_artifacts(smoke_run):

@@ -97,17 +97,17 @@ CUTOUT_SIZE = 424
 CUTOUT_SCALE_PER_R90 = 0.02  # arcsec per pixel, per arcsec of petroR90_r (GZ2 convention)
 
 #: columns of the MAST observation table kept by :func:`fetch_hst_cutouts`
+from .mock.regions import REGIONS as _MOCK_REGIONS  # noqa: E402
+
 HST_COLUMNS = ("obs_collection", "instrument_name", "filters", "obs_id", "obsid", "target_name",
                "t_exptime", "t_min", "s_ra", "s_dec", "dataproduct_type", "calib_level",
                "dataURL", "jpegURL")
 
 #: sky-region boxes (RA_min, RA_max, Dec_min, Dec_max) in degrees, shared with the mock survey
 #: (chapter 9); boxes are half-open: RA_min <= ra < RA_max, Dec_min <= dec < Dec_max
+#: (one definition: the mock survey's region table)
 REGION_BOXES: dict[int, tuple[float, float, float, float]] = {
-    1: (0.0, 20.0, 0.0, 20.0),
-    2: (180.0, 200.0, 0.0, 20.0),
-    3: (180.0, 200.0, 20.0, 40.0),
-    4: (240.0, 260.0, 15.0, 35.0),
+    r.region: (r.ra_min, r.ra_max, r.dec_min, r.dec_max) for r in _MOCK_REGIONS
 }
 
 
