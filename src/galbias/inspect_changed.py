@@ -197,6 +197,8 @@ def control_summary(truth_changed: np.ndarray, truth_pool: np.ndarray, draws: np
                     level: float = 0.95) -> ControlResult:
     """Compare the true-disk fraction of the changed set with the alpha-matched control.
 
+    True stars/artifacts (code 2) with a galaxy majority vote count as "not a disk".
+
     ``draws`` are pool indices from :func:`alpha_matched_draws`.  The changed set's interval
     is Wilson's (the set is a finite sample); the control's is the central ``level``
     interval of its fraction over the draws.  ``p_value`` is the one-sided share of draws
@@ -204,8 +206,11 @@ def control_summary(truth_changed: np.ndarray, truth_pool: np.ndarray, draws: np
     """
     t_c = np.asarray(truth_changed, float)
     t_p = np.asarray(truth_pool, float)
-    if not (np.all(np.isin(t_c, (0, 1))) and np.all(np.isin(t_p, (0, 1)))):
-        raise ValueError("truth must be 0 (smooth) or 1 (disk) for every galaxy of the changed set and the pool")
+    if not (np.all(np.isin(t_c, (0, 1, 2))) and np.all(np.isin(t_p, (0, 1, 2)))):
+        raise ValueError("truth must be 0 (smooth), 1 (disk) or 2 (star/artifact) for every object of the "
+                         "changed set and the pool")
+    # a star or artifact that volunteers took for a galaxy is not a disk
+    t_c, t_p = (t_c == 1).astype(float), (t_p == 1).astype(float)
     n = t_c.size
     k = int(t_c.sum())
     frac = k / n if n else float("nan")
