@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -91,9 +92,10 @@ def declared_parameters(source: Path) -> set[str]:
     import papermill
 
     nb = to_notebook(source)
-    with atomic_path(Path(os.environ.get("TMPDIR", "/tmp")) / f".inspect-{source.stem}.ipynb") as tmp:
+    with tempfile.TemporaryDirectory(prefix="galbias-inspect-") as tmpdir:
         import nbformat
 
+        tmp = Path(tmpdir) / f"{source.stem}.ipynb"
         nbformat.write(nb, tmp)
         return set(papermill.inspect_notebook(str(tmp)))
 
@@ -113,7 +115,8 @@ def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = N
     parameters = {"profile": profile, **(params or {})}
     if overrides:
         parameters["overrides"] = overrides
-    with atomic_path(out_dir / f"{chapter}.src.ipynb") as src, atomic_path(final) as dst:
+    with tempfile.TemporaryDirectory(prefix=f"galbias-{chapter}-") as tmpdir, atomic_path(final) as dst:
+        src = Path(tmpdir) / f"{chapter}.ipynb"  # the converted copy papermill executes
         nbformat.write(to_notebook(source), src)
         try:
             papermill.execute_notebook(
