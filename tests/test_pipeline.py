@@ -52,7 +52,7 @@ def test_artifacts_written(smoke_run):
     # every later chapter's artifact exists
     for name in ["theta.json", "dcv14.json", "dcv14_predictions.parquet", "predictions.parquet",
                  "models/ce_gz2b.pt", "models/ce_gz2d.pt", "models/ddb.pt", "table1.csv", "sersic.csv",
-                 "changed.parquet"]:
+                 "changed.parquet", "skybias.csv"]:
         assert (run / name).exists(), name
     pred = pd.read_parquet(run / "predictions.parquet")
     assert {"p_disk_ce_gz2b", "p_disk_ce_gz2d", "p_disk_ddb"} <= set(pred.columns)

@@ -101,9 +101,8 @@ def table(df: pd.DataFrame, caption: str, precision: int = 3, index: bool = True
           formats: dict[str, str] | None = None):
     """A captioned HTML table (pandas Styler) for the book."""
     sty = df.style.set_caption(caption)
-    sty = sty.format(precision=precision, thousands=",", na_rep="–")
-    if formats:
-        sty = sty.format(formats, na_rep="–")
+    # one call: a second .format() would reset the precision of the columns it does not name
+    sty = sty.format(formats or None, precision=precision, thousands=",", na_rep="–")
     if not index:
         sty = sty.hide(axis="index")
     return sty.set_table_styles([
