@@ -47,3 +47,11 @@ def test_manifest_detects_stale_params_and_inputs(tmp_path):
     inp.write_text("v2")
     assert not artifacts.is_fresh(art, {"seed": 1}, {"catalog": inp})
     assert not artifacts.is_fresh(tmp_path / "other.parquet", {"seed": 1})
+
+
+def test_write_csv_selects_columns_and_names_missing(tmp_path):
+    df = pd.DataFrame({"a": [1], "b": [2], "c": [3]})
+    out = artifacts.write_csv(tmp_path / "t.csv", df, ["c", "a"])
+    assert out.read_text().splitlines()[0] == "c,a"
+    with pytest.raises(KeyError, match=r"t\.csv lacks column\(s\) \['z'\]"):
+        artifacts.write_csv(tmp_path / "t.csv", df, ["z"])

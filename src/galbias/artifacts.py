@@ -92,6 +92,18 @@ def read_parquet(path: str | os.PathLike, columns: list[str] | None = None) -> p
     return pd.read_parquet(path, columns=columns)
 
 
+def write_csv(path: str | os.PathLike, df: pd.DataFrame, columns: list[str] | None = None) -> Path:
+    """Write ``df`` (optionally only ``columns``, in that order) as CSV, atomically."""
+    if columns is not None:
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise KeyError(f"table for {Path(path).name} lacks column(s) {missing}")
+        df = df.loc[:, columns]
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return Path(path)
+
+
 def write_npy(path: str | os.PathLike, arr: np.ndarray) -> Path:
     with atomic_path(path, suffix=".npy") as tmp:
         np.save(tmp, arr)

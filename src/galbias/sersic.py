@@ -225,7 +225,6 @@ def write_sersic(path: str | Path, table: pd.DataFrame, params: dict[str, Any],
     if missing:
         raise SersicError(f"table lacks column(s) {missing}")
     path = Path(path)
-    with artifacts.atomic_path(path) as tmp:
-        table.loc[:, COLUMNS].to_csv(tmp, index=False)
+    artifacts.write_csv(path, table, COLUMNS)
     artifacts.write_manifest(path, params, inputs, n_rows=len(table))
     return path

@@ -936,8 +936,7 @@ def write_results(path: str | Path, df: pd.DataFrame, params: Mapping[str, Any],
     if missing:
         raise KeyError(f"results lack column(s) {missing}: run add_binomial_tests first")
     path = Path(path)
-    with artifacts.atomic_path(path) as tmp:
-        df.loc[:, CSV_COLUMNS].to_csv(tmp, index=False)
+    artifacts.write_csv(path, df, CSV_COLUMNS)
     artifacts.write_manifest(path, params, inputs, n_rows=len(df))
     return path
 

@@ -298,8 +298,7 @@ def write_table1(path: str | Path, table: pd.DataFrame, cfg: Any, inputs: dict[s
     if missing:
         raise Table1Error(f"table lacks column(s) {missing}")
     path = Path(path)
-    with artifacts.atomic_path(path) as tmp:
-        table.loc[:, COLUMNS].to_csv(tmp, index=False)
+    artifacts.write_csv(path, table, COLUMNS)
     params = {"cv_alpha_bins": cfg.cv_alpha_bins, "cv_depth": cfg.cv_depth, "cv14_bins": cfg.cv14_bins,
               "n_bootstrap": cfg.n_bootstrap, "seed": cfg.seed, "split": split, "intrinsic": list(INTRINSIC)}
     artifacts.write_manifest(path, params, inputs, n_rows=len(table))
