@@ -24,7 +24,6 @@ and an extrapolation to the chapter's work: three networks x ``--n-test`` test g
 from __future__ import annotations
 
 import argparse
-import ast
 import tempfile
 import time
 from pathlib import Path
@@ -40,14 +39,10 @@ from galbias.train import select_device, usable_cores
 
 
 def parse_overrides(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        try:
-            out[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[key] = value
-    return out
+    """``key=value`` items, values parsed as the command line's ``--set`` does."""
+    from galbias.runner import parse_value
+
+    return {k: parse_value(v) for k, _, v in (item.partition("=") for item in items)}
 
 
 def interleaved_rates(fns: dict, batch_size: int, n_batches: int, repeats: int) -> dict[str, float]:

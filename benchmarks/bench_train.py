@@ -28,7 +28,6 @@ chapter 4 does (slow: minutes).  ``--quick`` uses fewer steps and images.
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 import tempfile
 import time
@@ -47,14 +46,10 @@ from galbias.train import EpochBatchSampler, make_loader, prepare_images, select
 
 
 def parse_overrides(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        try:
-            out[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[key] = value
-    return out
+    """``key=value`` items, values parsed as the command line's ``--set`` does."""
+    from galbias.runner import parse_value
+
+    return {k: parse_value(v) for k, _, v in (item.partition("=") for item in items)}
 
 
 def make_cache_file(path: Path, n: int, size: int) -> Path:
