@@ -22,7 +22,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from galbias.bias import bias_probability, cv14, cv18, fit_theta  # noqa: E402
+from galbias.methods.bias import bias_probability, fit_theta  # noqa: E402
+from galbias.methods.metrics import cv14, cv18  # noqa: E402
 
 
 def synthetic(n: int, seed: int = 0, theta: float = 11.25, f_s: float = 0.4):

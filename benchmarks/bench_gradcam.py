@@ -31,16 +31,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from galbias import explain
-from galbias.config import get_profile
-from galbias.images import to_float
-from galbias.models import build_model, count_parameters, target_layer
-from galbias.train import select_device, usable_cores
+from galbias.methods import gradcam as mgradcam
+from galbias.results import gradcam as rgradcam
+from galbias.compendium.config import get_profile
+from galbias.data.cache import to_float
+from galbias.methods.models import build_model, count_parameters, target_layer
+from galbias.methods.train import select_device, usable_cores
 
 
 def parse_overrides(items: list[str]) -> dict:
     """``key=value`` items, values parsed as the command line's ``--set`` does."""
-    from galbias.runner import parse_value
+    from galbias.compendium.runner import parse_value
 
     return {k: parse_value(v) for k, _, v in (item.partition("=") for item in items)}
 

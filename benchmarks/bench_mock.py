@@ -45,7 +45,7 @@ def create_cost_us(folder: Path, n: int = 300) -> float:
 
 
 def per_core(n: int, scratch: Path) -> dict[str, float]:
-    from galbias.config import get_profile
+    from galbias.compendium.config import get_profile
     from galbias.mock import measure, profiles, render
     from galbias.mock.population import draw_population
     from galbias.mock.survey import BATCH
@@ -91,7 +91,7 @@ def per_core(n: int, scratch: Path) -> dict[str, float]:
 
 
 def full_demo(scratch: Path) -> tuple[float, float]:
-    from galbias.config import get_profile
+    from galbias.compendium.config import get_profile
     from galbias.mock import simulate_survey
 
     cfg = get_profile("demo")

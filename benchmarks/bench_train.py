@@ -37,17 +37,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from galbias.config import get_profile
-from galbias.images import CachedImages, build_cache
-from galbias.losses import ddb_nll
-from galbias.models import build_model, count_parameters
-from galbias.images import random_codes
-from galbias.train import EpochBatchSampler, make_loader, prepare_images, select_device, usable_cores
+from galbias.compendium.config import get_profile
+from galbias.data.cache import CachedImages, build_cache
+from galbias.methods.losses import ddb_nll
+from galbias.methods.models import build_model, count_parameters
+from galbias.data.cache import random_codes
+from galbias.methods.train import EpochBatchSampler, make_loader, prepare_images, select_device, usable_cores
 
 
 def parse_overrides(items: list[str]) -> dict:
     """``key=value`` items, values parsed as the command line's ``--set`` does."""
-    from galbias.runner import parse_value
+    from galbias.compendium.runner import parse_value
 
     return {k: parse_value(v) for k, _, v in (item.partition("=") for item in items)}
 
@@ -201,7 +201,7 @@ def main() -> None:
           f"model, {3 * per_model / 60:.1f} min for the three models (without early stopping)")
 
     if args.end_to_end:
-        from galbias.train import train_model
+        from galbias.methods.train import train_model
 
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)

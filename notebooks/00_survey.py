@@ -12,7 +12,8 @@
 # Every chapter after this one runs the same code on this catalog as on the real one.
 #
 # **Prerequisites.** None. Code: `galbias.mock` (population, sky regions, rendering,
-# volunteers), `galbias.data.prepare`.
+# volunteers), `galbias.compendium.steps.prepare` (the data step) and `galbias.results.survey`
+# (this chapter's summaries).
 #
 # **Produces.** `survey/catalog.parquet` (GZ2-style vote columns, SDSS-style photometry,
 # measured Sérsic parameters, and the truth in `true_*` columns), `survey/images/` (what the
@@ -28,22 +29,20 @@ n_examples = 6  # galaxies per class in the example grid
 import time
 
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 
-from galbias import config, data, plots, mock
-from galbias.bias import fit_theta, bias_probability
-from galbias.images import read_jpeg
-from galbias.labels import majority_vote
-from galbias.reference import PAPER_MEAN_BIAS_ON_SDSS, PAPER_THETA, sdss_calibration
+from galbias import mock
+from galbias.compendium import config, plots, steps
+from galbias.data.catalog import has_truth
+from galbias.results import survey
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 t0 = time.perf_counter()
-cat = data.prepare(cfg, progress=False)
+cat = steps.prepare(cfg, progress=False)
 elapsed = time.perf_counter() - t0
-has_truth = cfg.has_truth and "true_class" in cat
+truth_known = has_truth(cat)
 
 # %% [markdown]
 # ## What is true and what is observed
@@ -55,13 +54,8 @@ has_truth = cfg.has_truth and "true_class" in cat
 # GZ2.
 
 # %% tags=["remove-cell"]
-true = cat["true_class"].to_numpy() if has_truth else np.full(len(cat), -1)
-galaxies = true != 2
-plots.glue_numbers(
-    n_objects=len(cat), n_galaxies=int(galaxies.sum()), n_stars=int((true == 2).sum()),
-    true_disk_frac=float((true[galaxies] == 1).mean()) if has_truth else float("nan"),
-    image_size=cfg.image_size, fov_r90=cfg.image_fov_r90, n_votes=cfg.n_votes, sim_seconds=elapsed,
-)
+plots.glue_numbers(**survey.overview(cat), image_size=cfg.image_size, fov_r90=cfg.image_fov_r90,
+                   n_votes=cfg.n_votes, sim_seconds=elapsed)
 
 # %% [markdown]
 # The catalog has {glue:text}`n_objects:,` objects: {glue:text}`n_galaxies:,` galaxies, of which a
@@ -76,24 +70,19 @@ plots.glue_numbers(
 #
 # The population (redshifts, luminosity functions, sizes, seeing) was tuned so that the sizes,
 # PSF widths and the resolution $\alpha$ look like those of real SDSS galaxies. The reference is
-# a sample of 4,493 SDSS galaxies with r-band sizes and PSF widths; they are galaxies in compact
-# groups at low redshift, not a random GZ2 sample, so the comparison is indicative.
+# a sample of {glue:text}`calib_n:,` SDSS galaxies with r-band sizes and PSF widths; they are galaxies
+# in compact groups at low redshift, not a random GZ2 sample, so the comparison is indicative.
 
 # %% tags=["remove-input"]
-ref = sdss_calibration()
-q = [0.05, 0.25, 0.5, 0.75, 0.95]
-gal = cat[galaxies]
-mine = pd.DataFrame({c: gal[c].quantile(q).to_numpy() for c in ref.index}, index=ref.columns).T
-calib = pd.concat({"this survey": mine, "SDSS reference": ref}, axis=1).swaplevel(axis=1).sort_index(axis=1, level=0)
-calib = calib[[(c, s) for c in ref.columns for s in ("this survey", "SDSS reference")]]
-plots.glue_numbers(alpha_median=float(gal["alpha"].median()), alpha_ref_median=float(ref.loc["alpha", "p50"]))
+calib, calib_numbers = survey.calibration_table(cat)
+plots.glue_numbers(**calib_numbers)
 plots.table(calib, "Table 0.1. Percentiles of sizes (arcsec), PSF FWHM (arcsec) and α for the simulated "
             "galaxies and the SDSS calibration sample.", precision=2)
 
 # %% [markdown]
 # The simulated galaxies are somewhat less resolved than the reference (median $\alpha$
 # {glue:text}`alpha_median:.1f` against {glue:text}`alpha_ref_median:.1f`): the reference galaxies
-# are nearer (median redshift 0.035) than a GZ2-like magnitude-limited sample, whose sizes the
+# are nearer (median redshift {glue:text}`calib_median_z:.3f`) than a GZ2-like magnitude-limited sample, whose sizes the
 # simulation aims at. A lower $\alpha$ means a stronger labelling bias than in the real GZ2, which
 # makes the effect easier to see here but should be kept in mind when comparing numbers with
 # the paper.
@@ -106,22 +95,9 @@ plots.table(calib, "Table 0.1. Percentiles of sizes (arcsec), PSF FWHM (arcsec) 
 # ellipse that is hard to tell from a smooth galaxy.
 
 # %% tags=["remove-cell"]
-rng = np.random.default_rng(cfg.seed)
-tiles, titles = [], []
-row_names = []
-for k, name in ((1, "disk"), (0, "smooth")):
-    pool = cat[(true == k)] if has_truth else cat
-    qa = np.quantile(pool["alpha"], np.linspace(0.05, 0.95, n_examples))
-    picks = [int(np.abs(pool["alpha"].to_numpy() - a).argmin()) for a in qa]
-    sel = pool.iloc[picks]
-    for view, col in (("survey", "file_loc"), ("high-res", "hires_loc")):
-        if col not in sel or sel[col].isna().any():
-            continue
-        row_names.append(f"true {name}\n{view}")
-        for _, r in sel.iterrows():
-            tiles.append(read_jpeg(p.survey / r[col]))
-            titles.append(f"α={r['alpha']:.1f}" if view == "survey" else "")
-fig = plots.image_grid(tiles, titles, ncols=n_examples, row_labels=row_names)
+ex = survey.examples_by_alpha(cat, n_examples)
+fig = plots.view_grid(p.survey, ex, titles={"survey": [f"α={a:.1f}" for a in ex["alpha"]]}, ncols=n_examples,
+                      block_labels=list(dict.fromkeys(ex["group"])))
 plots.glue_figure("fig_examples", fig)
 
 # %% [markdown]
@@ -143,10 +119,7 @@ plots.glue_figure("fig_examples", fig)
 
 # %% tags=["remove-cell"]
 pop = mock.draw_population(cfg)
-cand = pop[(pop["true_class"] == 1) & (pop["true_n_arms"] >= 2) & (pop["true_bulge_frac"] < 0.3)
-           & (pop["true_inclination_deg"] < 50)]
-row = cand.iloc[int(np.argmax(cand["true_arm_contrast"].to_numpy()))]
-seq = mock.render_resolution_sequence(row, cfg, alphas=(3, 5, 8, 12, 18, 30), seed=cfg.seed)
+seq = mock.render_resolution_sequence(survey.showcase_disk(pop), cfg, alphas=(3, 5, 8, 12, 18, 30), seed=cfg.seed)
 fig = plots.image_grid(list(seq["survey"]),
                        [f"α={a:g}\np(features)={pf:.2f}" for a, pf in zip(seq["alpha"], seq["p_features"])],
                        ncols=len(seq["alpha"]), size=1.6)
@@ -168,11 +141,13 @@ plots.glue_figure("fig_sequence", fig)
 # volunteers click at random and are down-weighted in the `*_weighted_fraction` columns, a
 # simplified version of GZ2's consistency weighting; the `*_debiased` columns are corrected for
 # redshift by comparing galaxies of the same luminosity and physical size at different
-# distances (`galbias.labels.redshift_debias`, after {cite:t}`Bamford2009`). Neither correction
+# distances (`galbias.data.labels.redshift_debias`, after {cite:t}`Bamford2009`). Neither correction
 # uses the truth.
 
 # %% tags=["remove-cell"]
 frac_s = cat["t01_smooth_or_features_a01_smooth_weighted_fraction"].to_numpy()
+true = cat["true_class"].to_numpy() if truth_known else np.full(len(cat), -1)
+galaxies = true != 2
 terciles = np.quantile(cat.loc[galaxies, "alpha"], [1 / 3, 2 / 3])
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), sharey=True)
 bins = np.linspace(0, 1, 21)
@@ -206,17 +181,8 @@ plots.glue_figure("fig_votes", fig)
 # resolution, for the labels and for the truth.
 
 # %% tags=["remove-cell"]
-tab = mock.smooth_fraction_vs_alpha(cat, n_bins=15)
-obs = majority_vote(cat, "weighted_fraction")
-keep = (obs != 2) & galaxies
-quick = fit_theta(cat.loc[keep, "alpha"].to_numpy(), obs[keep], n_bins=max(10, min(cfg.theta_bins, keep.sum() // 50)),
-                  n_boot=0, seed=cfg.seed)
-disk = keep & (true == 1)
-plots.glue_numbers(
-    theta_quick=quick.theta, missed_disks=float((obs[disk] == 0).mean()),
-    mean_b_sdss=PAPER_MEAN_BIAS_ON_SDSS, paper_theta=PAPER_THETA["ddb"],
-    mean_b_here=float(bias_probability(cat.loc[keep, "alpha"].to_numpy(), PAPER_THETA["ddb"]).mean()),
-)
+tab = survey.smooth_fraction_vs_alpha(cat, n_bins=15)
+plots.glue_numbers(**survey.bias_summary(cat, cfg.theta_bins, cfg.seed))
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 ax.errorbar(tab["alpha_mid"], tab["observed_smooth"], yerr=np.sqrt(tab["observed_smooth"] * (1 - tab["observed_smooth"]) / tab["n"]),
             marker="o", ms=3.5, capsize=2, color=plots.COLORS["gz2b"], label="labelled smooth (GZ2B-style votes)")

@@ -11,9 +11,9 @@
 # random sample and splits it 80/10/10 into training, validation and test sets, as the paper did
 # with 97,600 / 12,192 / 12,192 galaxies.
 #
-# **Prerequisites.** Chapter 0 (the survey catalog). The code lives in `galbias.labels`
-# (majority vote, balancing, split) and `galbias.data.build_labels` (reading, checking and
-# writing).
+# **Prerequisites.** Chapter 0 (the survey catalog). The code lives in `galbias.data.labels`
+# (majority vote, balancing, split), `galbias.compendium.steps.build_labels` (reading, checking
+# and writing) and `galbias.results.labeling` (this chapter's summaries).
 #
 # **Produces.** `labels.parquet` (one row per galaxy: `id`, `split`, `alpha`, `gz2b`, `gz2d`,
 # `truth`, and the intrinsic variables used later) with a manifest recording the parameters and
@@ -25,11 +25,12 @@ overrides = {}
 
 # %% tags=["remove-cell"]
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 
-from galbias import config, data, plots
-from galbias.labels import class_counts, majority_vote
+from galbias.compendium import config, plots, steps
+from galbias.data.catalog import has_truth
+from galbias.data.labels import class_counts
+from galbias.results import labeling
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
@@ -43,20 +44,10 @@ cfg = config.get_profile(profile, **overrides)
 # 0 = smooth and 1 = disk.
 
 # %% tags=["remove-cell"]
-catalog = data.load_catalog(cfg)
-labels = data.build_labels(cfg)
-
-gz2b_all = majority_vote(catalog, "weighted_fraction")
-n_objects = len(catalog)
-n_star = int((gz2b_all == 2).sum())
-n_sample = len(labels)
-counts = labels["split"].value_counts()
-plots.glue_numbers(
-    n_objects=n_objects, n_star=n_star, n_sample=n_sample,
-    n_train=int(counts["train"]), n_val=int(counts["val"]), n_test=int(counts["test"]),
-    frac_smooth_all=float((gz2b_all == 0).sum() / max(n_objects - n_star, 1)),
-    gz2b_gz2d_agree=float((labels["gz2b"] == labels["gz2d"]).mean()),
-)
+catalog = steps.load_catalog(cfg)
+labels = steps.build_labels(cfg)
+truth_known = has_truth(labels)
+plots.glue_numbers(**labeling.summary(catalog, labels))
 
 # %% [markdown]
 # The catalog holds {glue:text}`n_objects:,` objects, of which {glue:text}`n_star:,` have a
@@ -79,22 +70,11 @@ plots.table(class_counts(labels), "Table 1.1. Galaxies per split and class for e
 # both label sets with the true class.
 
 # %% tags=["remove-input"]
-cross = pd.crosstab(labels["gz2b"].map({0: "GZ2B smooth", 1: "GZ2B disk"}),
-                    labels["gz2d"].map({0: "GZ2D smooth", 1: "GZ2D disk"}))
-plots.table(cross, "Table 1.2. GZ2B labels (rows) against GZ2D labels (columns), all splits.", precision=0)
+plots.table(labeling.cross_table(labels), "Table 1.2. GZ2B labels (rows) against GZ2D labels (columns), all splits.",
+            precision=0)
 
 # %% tags=["remove-cell"]
-has_truth = bool(labels["truth"].notna().all())
-if has_truth:
-    truth = labels["truth"].astype(int)
-    acc_b = float((labels["gz2b"] == truth).mean())
-    acc_d = float((labels["gz2d"] == truth).mean())
-    disk = truth == 1
-    miss_b = float((labels.loc[disk, "gz2b"] == 0).mean())
-    miss_d = float((labels.loc[disk, "gz2d"] == 0).mean())
-else:
-    acc_b = acc_d = miss_b = miss_d = float("nan")
-plots.glue_numbers(acc_b=acc_b, acc_d=acc_d, miss_b=miss_b, miss_d=miss_d)
+plots.glue_numbers(**labeling.truth_agreement(labels))
 
 # %% [markdown]
 # On the simulated survey, where the true classes are known, GZ2B agrees with the truth for
@@ -109,9 +89,9 @@ plots.glue_numbers(acc_b=acc_b, acc_d=acc_d, miss_b=miss_b, miss_d=miss_d)
 # distribution of each class would only reflect the galaxies' intrinsic sizes and distances.
 
 # %% tags=["remove-cell"]
-fig, axes = plt.subplots(1, 3 if has_truth else 2, figsize=(10 if has_truth else 7, 3.2), sharey=True)
+fig, axes = plt.subplots(1, 3 if truth_known else 2, figsize=(10 if truth_known else 7, 3.2), sharey=True)
 bins = np.logspace(np.log10(labels["alpha"].min()), np.log10(labels["alpha"].max()), 30)
-cols = [("gz2b", "GZ2B"), ("gz2d", "GZ2D")] + ([("truth", "truth")] if has_truth else [])
+cols = [("gz2b", "GZ2B"), ("gz2d", "GZ2D")] + ([("truth", "truth")] if truth_known else [])
 for ax, (col, title) in zip(np.atleast_1d(axes), cols):
     for k, name in ((0, "smooth"), (1, "disk")):
         sel = labels[col].astype(int) == k

@@ -15,8 +15,8 @@
 # fractions change with $\alpha$ and introduces the model the paper uses for it
 # ({cite:p}`MedinaRosales2024`, §4.2; after {cite:p}`CabreraVives2014`).
 #
-# **Prerequisites.** Chapter 1 (`labels.parquet`). Code: `galbias.bias.bias_probability`,
-# `galbias.plots`.
+# **Prerequisites.** Chapter 1 (`labels.parquet`). Code: `galbias.methods.bias.bias_probability`,
+# `galbias.results.bias_model` (this chapter's summaries), `galbias.compendium.plots`.
 #
 # **Produces.** Figures only.
 
@@ -27,16 +27,17 @@ n_alpha_bins = 15  # equal-count alpha bins for the figures
 
 # %% tags=["remove-cell"]
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 
-from galbias import config, data, plots
-from galbias.bias import bias_probability
+from galbias.compendium import config, plots, steps
+from galbias.data.catalog import has_truth
+from galbias.reference import PAPER_THETA
+from galbias.results import bias_model
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
-labels = data.load_labels(cfg)
-has_truth = bool(labels["truth"].notna().all())
+labels = steps.load_labels(cfg)
+truth_known = has_truth(labels)
 alpha = labels["alpha"].to_numpy()
 
 # %% [markdown]
@@ -52,7 +53,7 @@ alpha = labels["alpha"].to_numpy()
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 series = {"gz2b": labels["gz2b"].to_numpy() == 0, "gz2d": labels["gz2d"].to_numpy() == 0}
 names = {"gz2b": "GZ2B labels", "gz2d": "GZ2D labels"}
-if has_truth:
+if truth_known:
     series["truth"] = labels["truth"].to_numpy(dtype=float) == 0
     names["truth"] = "true class"
 plots.plot_fraction_vs_alpha(ax, alpha, series, n_bins=n_alpha_bins, labels=names)
@@ -60,16 +61,7 @@ ax.set_ylabel("fraction smooth")
 ax.set_ylim(0, 1)
 ax.legend()
 plots.glue_figure("fig_fractions", fig)
-
-lo = alpha < np.quantile(alpha, 0.2)
-hi = alpha > np.quantile(alpha, 0.8)
-plots.glue_numbers(
-    fs_lo_b=float((labels.loc[lo, "gz2b"] == 0).mean()), fs_hi_b=float((labels.loc[hi, "gz2b"] == 0).mean()),
-    fs_lo_d=float((labels.loc[lo, "gz2d"] == 0).mean()), fs_hi_d=float((labels.loc[hi, "gz2d"] == 0).mean()),
-    alpha_q20=float(np.quantile(alpha, 0.2)), alpha_q80=float(np.quantile(alpha, 0.8)),
-    fs_lo_t=float((labels.loc[lo, "truth"] == 0).mean()) if has_truth else float("nan"),
-    fs_hi_t=float((labels.loc[hi, "truth"] == 0).mean()) if has_truth else float("nan"),
-)
+plots.glue_numbers(**bias_model.fraction_contrast(labels))
 
 # %% [markdown]
 # ```{glue:figure} fig_fractions
@@ -99,7 +91,8 @@ plots.glue_numbers(
 # p(\text{labelled disk} \mid \text{smooth}) = 0 .
 # $$
 #
-# $\theta$ is the resolution at which about 40% of disks are lost ($b(\theta) = e^{-1/2}$).
+# At $\alpha = \theta$ a fraction $b(\theta) = e^{-1/2} \approx$ {glue:text}`b_at_theta:.2f` of the
+# disks is labelled smooth; well below $\theta$ almost all are, well above almost none.
 # With true class fractions $f_s$ and $f_d = 1 - f_s$ that do not depend on $\alpha$, the
 # observed smooth fraction becomes
 #
@@ -110,19 +103,17 @@ plots.glue_numbers(
 # rising from $f_s$ at high resolution to 1 at $\alpha \to 0$.
 
 # %% tags=["remove-cell"]
-thetas = [5.0, 8.0, 11.25, 15.0, 20.0]
-grid = np.logspace(np.log10(max(alpha.min(), 1.0)), np.log10(alpha.max()), 200)
+curves = bias_model.bias_curves((alpha.min(), alpha.max()))
+paper = PAPER_THETA["ddb"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
 cmap = plt.get_cmap("viridis")
-for i, th in enumerate(thetas):
-    c = cmap(i / (len(thetas) - 1))
-    lab = rf"$\theta$ = {th:g}" + (" (paper)" if th == 11.25 else "")
-    axes[0].plot(grid, bias_probability(grid, th), color=c, lw=2 if th == 11.25 else 1.2, label=lab)
-    axes[1].plot(grid, 0.4 + 0.6 * bias_probability(grid, th), color=c, lw=2 if th == 11.25 else 1.2)
-if has_truth:
-    disks = labels["truth"].to_numpy(dtype=float) == 1
-    t = plots.binned_fraction(alpha[disks], labels.loc[disks, "gz2b"].to_numpy() == 0, n_alpha_bins)
-    axes[0].errorbar(t["alpha_mid"], t["frac"], yerr=t["err"], fmt="o", ms=3.5, color=plots.COLORS["gz2b"],
+for i, (th, c) in enumerate(curves.groupby("theta", sort=False)):
+    kw = dict(color=cmap(i / (len(bias_model.THETAS) - 1)), lw=2 if th == paper else 1.2)
+    axes[0].plot(c["alpha"], c["b"], label=rf"$\theta$ = {th:g}" + (" (paper)" if th == paper else ""), **kw)
+    axes[1].plot(c["alpha"], c["f_obs"], **kw)
+vol = bias_model.volunteer_bias(labels, n_alpha_bins)
+if vol is not None:
+    axes[0].errorbar(vol["alpha_mid"], vol["frac"], yerr=vol["err"], fmt="o", ms=3.5, color=plots.COLORS["gz2b"],
                      label="true disks labelled smooth (GZ2B)")
 for ax in axes:
     plots.alpha_axis(ax)
@@ -131,13 +122,14 @@ axes[0].set_ylabel(r"$b(\alpha;\theta)$")
 axes[1].set_ylabel(r"$\tilde f_s(\alpha)$ for $f_s = 0.4$")
 axes[0].legend(fontsize=8)
 plots.glue_figure("fig_model", fig)
+plots.glue_numbers(paper_theta=paper, b_at_theta=float(np.exp(-0.5)))
 
 # %% [markdown]
 # ```{glue:figure} fig_model
 # :name: fig-model
 #
 # Left: the bias model $b(\alpha;\theta)$ for a few values of $\theta$; the thick curve is the
-# paper's fitted value for the real GZ2 data. On the simulated survey the points show what the
+# paper's fitted value for the real GZ2 data, $\theta$ = {glue:text}`paper_theta:.2f`. On the simulated survey the points show what the
 # simulated volunteers actually did: the fraction of *true* disks that received a GZ2B smooth
 # label. Compare their shape with the curves — the simulation does not use this formula, so
 # the match (or mismatch) is a test of the model. Right: the observed smooth fraction the model

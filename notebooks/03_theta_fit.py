@@ -12,8 +12,9 @@
 # On the simulated survey both estimates can be checked against the bias the simulated
 # volunteers really had.
 #
-# **Prerequisites.** Chapter 1 (`labels.parquet`). Code: `galbias.bias.fit_theta`,
-# `galbias.bias.theta_vs_bins`, `galbias.dcv14.fit_dcv14`.
+# **Prerequisites.** Chapter 1 (`labels.parquet`). Code: `galbias.methods.bias.fit_theta`,
+# `galbias.methods.bias.theta_vs_bins`, `galbias.methods.dcv14.fit_dcv14`, and
+# `galbias.results.theta` (this chapter's fits and artifacts).
 #
 # **Produces.** `theta.json` (read by the training chapter), `dcv14.json`,
 # `dcv14_predictions.parquet` (DCV14's de-biased labels on the test split).
@@ -26,36 +27,29 @@ min_per_bin = 5  # bin counts leaving fewer galaxies per bin than this are skipp
 
 # %% tags=["remove-cell"]
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 
-from galbias import artifacts, config, data, plots
-from galbias.bias import bias_probability, fit_theta, theta_vs_bins
-from galbias.dcv14 import fit_dcv14
+from galbias.compendium import config, plots, steps
+from galbias.methods.bias import bias_probability
 from galbias.reference import PAPER_THETA
+from galbias.results import theta as chapter
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
-labels = data.load_labels(cfg)
-has_truth = bool(labels["truth"].notna().all())
-train = labels[labels["split"] == "train"].reset_index(drop=True)
-test = labels[labels["split"] == "test"].reset_index(drop=True)
-PAPER = {"theta_ddb": PAPER_THETA["ddb"], "theta_dcv14": PAPER_THETA["dcv14"]}
+labels = steps.load_labels(cfg)
 
 # %% [markdown]
 # ## The binned fit on the training labels
 
 # %% tags=["remove-cell"]
-fit = fit_theta(train["alpha"].to_numpy(), train["gz2b"].to_numpy(), n_bins=cfg.theta_bins,
-                n_boot=cfg.n_bootstrap, seed=cfg.seed)
-theta_doc = {**fit.to_dict(), "label": "gz2b", "split": "train", "paper_theta": PAPER["theta_ddb"]}
-artifacts.write_json(p.artifact("theta.json"), theta_doc)
-artifacts.write_manifest(p.artifact("theta.json"), {"theta_bins": cfg.theta_bins, "n_bootstrap": cfg.n_bootstrap,
-                                                    "seed": cfg.seed}, {"labels": p.labels})
+result = chapter.fit_training_theta(labels, cfg.theta_bins, cfg.n_bootstrap, cfg.seed)
+chapter.write_theta(p.artifact("theta.json"), result,
+                    {"theta_bins": cfg.theta_bins, "n_bootstrap": cfg.n_bootstrap, "seed": cfg.seed}, p.labels)
+fit = result.fit
 plots.glue_numbers(theta=fit.theta, theta_std=fit.theta_std, f_s=fit.f_s, f_d=fit.f_d, n_bins=fit.n_bins,
                    n_train=fit.n_objects, per_bin=fit.n_objects / fit.n_bins, red_chi2=fit.reduced_chi2,
-                   paper_theta=PAPER["theta_ddb"])
+                   paper_theta=PAPER_THETA["ddb"])
 
 c = fit.curve
 fig, (ax, axr) = plt.subplots(2, 1, figsize=(6.4, 5.0), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
@@ -98,8 +92,7 @@ plots.glue_figure("fig_theta_fit", fig)
 # 1,525 bins are one such choice; the scan below repeats the fit for several.
 
 # %% tags=["remove-cell"]
-counts = [b for b in bin_counts if len(train) / b >= min_per_bin]
-scan = theta_vs_bins(train["alpha"].to_numpy(), train["gz2b"].to_numpy(), counts)
+scan = chapter.bin_scan(labels, bin_counts, min_per_bin)
 fig, ax = plt.subplots(figsize=(6.0, 3.4))
 ax.plot(scan["n_bins"], scan["theta"], "o-", color=plots.COLORS["gz2b"])
 ax.axhspan(fit.theta - fit.theta_std, fit.theta + fit.theta_std, color="0.85", zorder=0,
@@ -140,23 +133,11 @@ plots.table(scan.set_index("n_bins")[["objects_per_bin", "theta", "f_s", "reduce
 # is $\arg\max_y p(y\mid x)$: unlike the $\theta$ fit, it returns a label for every galaxy.
 
 # %% tags=["remove-cell"]
-FEATURES = ["sersic_n", "sersic_e", "sersic_re_kpc"]
-ok_train = train[FEATURES].notna().all(axis=1).to_numpy()
-dc = fit_dcv14(train.loc[ok_train, FEATURES], train.loc[ok_train, "alpha"].to_numpy(),
-               train.loc[ok_train, "gz2b"].to_numpy(), theta0=fit.theta, seed=cfg.seed)
-artifacts.write_json(p.artifact("dcv14.json"), {**dc.to_dict(), "features": FEATURES, "label": "gz2b",
-                                                 "n_train": int(ok_train.sum()), "paper_theta": PAPER["theta_dcv14"]})
-ok_test = test[FEATURES].notna().all(axis=1).to_numpy()
-p_disk = np.full(len(test), np.nan)
-p_disk[ok_test] = dc.predict_proba(test.loc[ok_test, FEATURES])
-dcv14_label = pd.array((p_disk > 0.5).astype(int), dtype="Int8")
-dcv14_label[~ok_test] = pd.NA  # no Sersic fit, no DCV14 label
-pred = pd.DataFrame({"id": test["id"], "split": "test", "p_disk_dcv14": p_disk, "dcv14": dcv14_label})
-artifacts.write_parquet(p.artifact("dcv14_predictions.parquet"), pred)
-artifacts.write_manifest(p.artifact("dcv14_predictions.parquet"), {"features": FEATURES, "seed": cfg.seed},
-                         {"labels": p.labels})
-plots.glue_numbers(theta_dcv14=dc.theta, dcv14_iter=dc.n_iter, paper_theta_dcv14=PAPER["theta_dcv14"],
-                   dcv14_disk_frac=float(np.nanmean(p_disk > 0.5)),
+dc, pred = chapter.fit_dcv14_split(labels, theta0=fit.theta, seed=cfg.seed)
+chapter.write_dcv14(p.artifact("dcv14.json"), p.artifact("dcv14_predictions.parquet"), dc, pred, cfg.seed, p.labels)
+test = labels[labels["split"] == "test"]
+plots.glue_numbers(theta_dcv14=dc.theta, dcv14_iter=dc.n_iter, paper_theta_dcv14=PAPER_THETA["dcv14"],
+                   dcv14_disk_frac=float(pred["dcv14"].astype(float).mean()),
                    gz2b_disk_frac_test=float((test["gz2b"] == 1).mean()))
 
 fig, ax = plt.subplots(figsize=(6.0, 3.4))
@@ -186,26 +167,10 @@ plots.glue_figure("fig_dcv14_trace", fig)
 # volunteers' effective $\theta$ — the number the two estimators above are trying to recover.
 
 # %% tags=["remove-cell"]
-if has_truth:
-    disks = train["truth"].to_numpy(dtype=float) == 1
-    n_true_bins = max(10, min(cfg.theta_bins, int(disks.sum() // 20)))
-    fit_true = fit_theta(train.loc[disks, "alpha"].to_numpy(), train.loc[disks, "gz2b"].to_numpy(),
-                         n_bins=n_true_bins, n_boot=cfg.n_bootstrap, seed=cfg.seed)
-    theta_true, theta_true_std, floor_true = fit_true.theta, fit_true.theta_std, fit_true.f_s
-    true_fs = float((train["truth"] == 0).mean())
-    theta_doc["theta_volunteers"] = theta_true
-    theta_doc["theta_volunteers_std"] = theta_true_std
-    theta_doc["true_f_s"] = true_fs
-    artifacts.write_json(p.artifact("theta.json"), theta_doc)
-else:
-    theta_true = theta_true_std = floor_true = true_fs = float("nan")
-comp = pd.DataFrame({
-    "θ": [fit.theta, dc.theta, theta_true],
-    "± (bootstrap)": [fit.theta_std, np.nan, theta_true_std],
-    "f_s": [fit.f_s, np.nan, true_fs],
-    "paper (real GZ2)": [PAPER["theta_ddb"], PAPER["theta_dcv14"], np.nan],
-}, index=["binned fit of GZ2B fractions (θ_DDB)", "DCV14 EM", "volunteers' bias measured from the truth"])
-plots.glue_numbers(theta_true=theta_true, theta_true_std=theta_true_std, floor_true=floor_true, true_fs=true_fs)
+comp = chapter.comparison_table(result, dc)
+vol = result.volunteers
+plots.glue_numbers(theta_true=vol.theta if vol else np.nan, theta_true_std=vol.theta_std if vol else np.nan,
+                   floor_true=vol.f_s if vol else np.nan, true_fs=result.true_f_s)
 
 # %% tags=["remove-input"]
 plots.table(comp, "Table 3.2. The estimates of θ side by side. The last row needs the truth and exists only "

@@ -14,8 +14,8 @@
 # true label.
 #
 # **Prerequisites.** Chapter 1 (`labels.parquet`, the survey images) and chapter 3
-# (`theta.json`). Code: `galbias.losses` (the likelihood), `galbias.models` (the networks),
-# `galbias.images` (the decode-once image cache and augmentation), `galbias.train` (one training
+# (`theta.json`). Code: `galbias.methods.losses` (the likelihood), `galbias.methods.models` (the networks),
+# `galbias.data.cache` (the decode-once image cache and augmentation), `galbias.methods.train` (one training
 # loop for all three runs).
 #
 # **Produces.** `models/{ce_gz2b,ce_gz2d,ddb}.pt` (best-validation weights) and
@@ -27,28 +27,23 @@ overrides = {}
 
 # %% tags=["remove-cell"]
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
-import torch
 
-from galbias import artifacts, config, data, plots
-from galbias.evaluate import classification_metrics, hard_labels
-from galbias.models import build_model, count_parameters
-from galbias.train import image_cache, select_device, train_model
+from galbias.compendium import config, plots, steps
+from galbias.core import artifacts
+from galbias.data.catalog import has_truth
+from galbias.methods.models import build_model, count_parameters
+from galbias.methods.train import select_device
+from galbias.results import networks
+from galbias.results.frames import evaluation_frame
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
-labels = data.load_labels(cfg)
-theta_doc = artifacts.read_json(p.artifact("theta.json"))
-theta = float(theta_doc["theta"])
-has_truth = bool(labels["truth"].notna().all())
-RUNS = [  # name, label column, loss
-    ("ce_gz2b", "gz2b", "ce"),
-    ("ce_gz2d", "gz2d", "ce"),
-    ("ddb", "gz2b", "ddb"),
-]
-NAMES = {"ce_gz2b": "CE on GZ2B", "ce_gz2d": "CE on GZ2D", "ddb": "DDB on GZ2B"}
+labels = steps.load_labels(cfg)
+theta = float(artifacts.read_json(p.artifact("theta.json"))["theta"])
+truth_known = has_truth(labels)
+TITLES = {n.name: n.title for n in networks.NETWORKS}
 
 # %% [markdown]
 # ## The likelihood
@@ -62,7 +57,7 @@ NAMES = {"ce_gz2b": "CE on GZ2B", "ce_gz2d": "CE on GZ2D", "ddb": "DDB on GZ2B"}
 # p(\tilde y_i = \text{smooth} \mid x_i) = (1 - p_d) + b_i\,p_d ,
 # $$
 #
-# and the loss is the mean negative logarithm of these. `galbias.losses.ddb_nll` computes it in
+# and the loss is the mean negative logarithm of these. `galbias.methods.losses.ddb_nll` computes it in
 # log space (with $\log p_d$ from a log-softmax, $\log b_i = -\alpha_i^2/2\theta^2$ exactly, and a
 # stable $\log(1-b_i)$), so it stays finite when $b_i \to 0$ or $1$. With $b_i = 0$ it *is* the
 # cross-entropy.
@@ -80,13 +75,12 @@ NAMES = {"ce_gz2b": "CE on GZ2B", "ce_gz2d": "CE on GZ2D", "ddb": "DDB on GZ2B"}
 
 # %% tags=["remove-cell"]
 device = select_device()
-model0 = build_model(cfg)
-n_params = count_parameters(model0)
-cache = image_cache(cfg, labels, progress=False)
+n_params = count_parameters(build_model(cfg))
+cache = steps.image_cache(cfg, labels, progress=False)
 n_train = int((labels["split"] == "train").sum())
 plots.glue_numbers(theta=theta, n_params=n_params, n_train=n_train, n_val=int((labels["split"] == "val").sum()),
-                   image_px=int(cache.shape[1]) if hasattr(cache, "shape") else cfg.image_size,
-                   epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, device=str(device), model=cfg.model)
+                   image_px=int(cache.shape[1]), epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                   device=str(device), model=cfg.model)
 
 # %% [markdown]
 # ## Training
@@ -107,13 +101,9 @@ plots.glue_numbers(theta=theta, n_params=n_params, n_train=n_train, n_val=int((l
 # for re-learning the bias.
 
 # %% tags=["remove-cell"]
-results = {}
-for name, col, loss in RUNS:
-    results[name] = train_model(cfg, name, labels, col, loss, theta=theta if loss == "ddb" else None,
-                                cache=cache, progress=False)
+results = networks.train_all(cfg, labels, theta, cache, p.root)
 hist = {n: r.history_frame() for n, r in results.items()}
-secs = {n: r.seconds for n, r in results.items()}
-plots.glue_numbers(train_minutes=sum(secs.values()) / 60,
+plots.glue_numbers(train_minutes=sum(r.seconds for r in results.values()) / 60,
                    **{f"best_epoch_{n}": r.best_epoch for n, r in results.items()},
                    **{f"epochs_{n}": r.epochs_run for n, r in results.items()})
 
@@ -122,7 +112,7 @@ for ax, (name, h) in zip(axes, hist.items()):
     ax.plot(h["epoch"], h["train_loss"], "o-", ms=3, label="training")
     ax.plot(h["epoch"], h["val_loss"], "s-", ms=3, label="validation")
     ax.axvline(results[name].best_epoch, color="0.6", ls=":", lw=1)
-    ax.set_title(NAMES[name])
+    ax.set_title(TITLES[name])
     ax.set_xlabel("epoch")
 axes[0].set_ylabel("loss")
 axes[0].legend()
@@ -148,27 +138,11 @@ plots.glue_figure("fig_learning", fig)
 
 # %% tags=["remove-cell"]
 pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
-test = labels[labels["split"] == "test"].merge(pred[pred["split"] == "test"].drop(columns="split"), on="id")
-rows = []
-for name, col, loss in RUNS:
-    yhat = hard_labels(test[f"p_disk_{name}"])
-    m = classification_metrics(test[col], yhat)
-    row = {"network": NAMES[name], "scored against": col.upper(), **{k: m[k] for k in ("accuracy", "precision", "recall", "f1")}}
-    if has_truth:
-        # true stars/artifacts that volunteers took for galaxies have no galaxy class: left out
-        truth_gal = test["truth"].astype(float).where(test["truth"].astype(float) <= 1)
-        mt = classification_metrics(truth_gal, yhat)
-        row.update({"accuracy (truth)": mt["accuracy"], "recall (truth)": mt["recall"]})
-    row["disk fraction"] = float(np.mean(yhat.astype(float)))
-    rows.append(row)
-metrics = pd.DataFrame(rows).set_index("network")
-acc_truth = metrics["accuracy (truth)"].to_dict() if has_truth else {n: np.nan for n in metrics.index}
-plots.glue_numbers(
-    acc_truth_ce_gz2b=acc_truth[NAMES["ce_gz2b"]], acc_truth_ce_gz2d=acc_truth[NAMES["ce_gz2d"]],
-    acc_truth_ddb=acc_truth[NAMES["ddb"]],
-    true_disk_frac_test=float((test["truth"] == 1).mean()) if has_truth else np.nan,
-    gz2b_disk_frac_test=float((test["gz2b"] == 1).mean()),
-)
+test = evaluation_frame(labels, pred, splits="test")
+metrics = networks.metrics_table(test)
+plots.glue_numbers(**{f"acc_truth_{n.name}": metrics.loc[n.title, "accuracy (truth)"] for n in networks.NETWORKS},
+                   true_disk_frac_test=float((test["truth"] == 1).mean()) if truth_known else np.nan,
+                   gz2b_disk_frac_test=float((test["gz2b"] == 1).mean()))
 
 # %% tags=["remove-input"]
 plots.table(metrics, "Table 4.1. Test-set classification (disk = positive class) of each network against the "
@@ -185,28 +159,15 @@ plots.table(metrics, "Table 4.1. Test-set classification (disk = positive class)
 # ## Where do the networks disagree? Predicted disk fraction against resolution
 
 # %% tags=["remove-cell"]
-both = labels.merge(pred.drop(columns="split"), on="id")  # validation + test galaxies
-alpha = both["alpha"].to_numpy()
-series = {"gz2b": both["gz2b"].to_numpy() == 1}
-names = {"gz2b": "GZ2B labels"}
-if has_truth:
-    series["truth"] = both["truth"].to_numpy(dtype=float) == 1
-    names["truth"] = "truth"
-for name, _, _ in RUNS:
-    series[name] = both[f"p_disk_{name}"].to_numpy() > 0.5
-    names[name] = NAMES[name]
+both = evaluation_frame(labels, pred, splits=("val", "test"))
+series, names = networks.disk_series(both)
 fig, ax = plt.subplots(figsize=(6.6, 4.2))
-plots.plot_fraction_vs_alpha(ax, alpha, series, n_bins=10, labels=names)
+plots.plot_fraction_vs_alpha(ax, both["alpha"].to_numpy(), series, n_bins=10, labels=names)
 ax.set_ylabel("fraction classified disk")
 ax.set_ylim(0, 1)
 ax.legend(fontsize=8)
 plots.glue_figure("fig_disk_vs_alpha", fig)
-
-lo = alpha < np.quantile(alpha, 0.2)
-plots.glue_numbers(**{f"lo_disk_{k}": float(np.mean(v[lo])) for k, v in series.items()},
-                   alpha_q20=float(np.quantile(alpha, 0.2)))
-if not has_truth:
-    plots.glue_numbers(lo_disk_truth=np.nan)
+plots.glue_numbers(**networks.low_alpha_fractions(both["alpha"].to_numpy(), series))
 
 # %% [markdown]
 # ```{glue:figure} fig_disk_vs_alpha
@@ -230,26 +191,19 @@ if not has_truth:
 # on the validation set — a number the training never uses.
 
 # %% tags=["remove-cell"]
-if has_truth and "val_acc_truth" in hist["ddb"]:
-    h = hist["ddb"]
-    peak = h.loc[h["val_acc_truth"].idxmax()]
-    kept = h.loc[h["epoch"] == results["ddb"].best_epoch].iloc[0]
-    ddb_peak_acc, ddb_peak_epoch, ddb_kept_acc = float(peak["val_acc_truth"]), int(peak["epoch"]), float(kept["val_acc_truth"])
-    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+plots.glue_numbers(**networks.truth_by_epoch(hist["ddb"], results["ddb"].best_epoch))
+fig, ax = plt.subplots(figsize=(6.0, 3.4))
+if truth_known:
     for name in results:
-        ax.plot(hist[name]["epoch"], hist[name]["val_acc_truth"], "o-", ms=3, color=plots.COLORS[name], label=NAMES[name])
+        ax.plot(hist[name]["epoch"], hist[name]["val_acc_truth"], "o-", ms=3, color=plots.COLORS[name],
+                label=TITLES[name])
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation accuracy against the truth")
     ax.legend(fontsize=8)
-    plots.glue_figure("fig_truth_by_epoch", fig)
 else:
-    ddb_peak_acc = ddb_kept_acc = float("nan")
-    ddb_peak_epoch = 0
-    fig, ax = plt.subplots(figsize=(6.0, 1.0))
     ax.text(0.5, 0.5, "no truth for real data", ha="center", va="center")
     ax.axis("off")
-    plots.glue_figure("fig_truth_by_epoch", fig)
-plots.glue_numbers(ddb_peak_acc=ddb_peak_acc, ddb_peak_epoch=ddb_peak_epoch, ddb_kept_acc=ddb_kept_acc)
+plots.glue_figure("fig_truth_by_epoch", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig_truth_by_epoch

@@ -11,8 +11,8 @@
 # and the accuracy of every row against the truth.
 #
 # **Prerequisites.** Chapter 1 (`labels.parquet`), chapter 3 (`dcv14_predictions.parquet`) and
-# chapter 4 (`predictions.parquet`). Code: `galbias.bias.bias_metrics` (CV18, CV14),
-# `galbias.table1` (the table, the noise floor), `galbias.evaluate`.
+# chapter 4 (`predictions.parquet`). Code: `galbias.methods.metrics` (CV18, CV14, classification
+# metrics) and `galbias.results.table1` (the table, the noise floor, this chapter's numbers).
 #
 # **Produces.** `table1.csv` (one row per data set or method: `row`, `method`, `cv18`,
 # `cv18_std`, `cv14`, `accuracy`, `precision`, `recall`, `f1`, `accuracy_truth`, and `n`,
@@ -26,34 +26,26 @@ n_null = 50  # random permutations of the labels for the CV18 noise floor
 
 # %% tags=["remove-cell"]
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from galbias import artifacts, config, data, plots, table1
-from galbias.reference import PAPER_CV18_SETTINGS, PAPER_SAMPLE
+from galbias.compendium import config, plots, steps
+from galbias.core import artifacts
+from galbias.data.catalog import has_truth
+from galbias.results import table1
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
-labels = data.load_labels(cfg)
+labels = steps.load_labels(cfg)
 pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
 dc = artifacts.read_parquet(p.artifact("dcv14_predictions.parquet"))
 frame = table1.label_frame(labels, pred, dc, split="test")
-has_truth = bool(frame["truth"].notna().any())
+truth_known = has_truth(labels)
 alpha = frame["alpha"].to_numpy(dtype=float)
-X = frame[list(table1.INTRINSIC)].to_numpy(dtype=float)
-n_test = len(frame)
-ours = "simulated survey (this run)" if cfg.has_truth else "real GZ2 (this run)"
-B, L = cfg.cv_alpha_bins, cfg.cv_depth
-paper_n = PAPER_SAMPLE["test"]
-pB, pL = PAPER_CV18_SETTINGS["n_bins"], PAPER_CV18_SETTINGS["depth"]
-plots.glue_numbers(
-    n_test=n_test, B=B, L=L, n_cells=2**L, n_boot=cfg.n_bootstrap, cv14_bins=cfg.cv14_bins,
-    per_bin=n_test / (2**L * B), paper_n_test=paper_n, paper_B=pB, paper_L=pL, paper_n_cells=2**pL,
-    paper_n_boot=PAPER_CV18_SETTINGS["n_boot"], paper_per_bin=paper_n / (2**pL * pB),
-)
+ours = "simulated survey (this run)" if truth_known else "real GZ2 (this run)"
+plots.glue_numbers(**table1.settings_numbers(len(frame), cfg))
 
 # %% [markdown]
 # ## How the bias is measured
@@ -71,7 +63,7 @@ plots.glue_numbers(
 # $$
 #
 # The quoted value is the mean over {glue:text}`n_boot` bootstrap resamples of the test set, and
-# the ± is their standard deviation, as in the paper (the docstring of `galbias.bias` has the
+# the ± is their standard deviation, as in the paper (the docstring of `galbias.methods.metrics` has the
 # details). CV14 is the same deviation without the intrinsic cells, in
 # {glue:text}`cv14_bins` bins of $\alpha$.
 #
@@ -83,18 +75,13 @@ plots.glue_numbers(
 # properties) and CV18 is computed for each of the shuffles.
 
 # %% tags=["remove-cell"]
-gz2b = frame["gz2b"].to_numpy(dtype=int)
-null = table1.cv18_null(alpha, gz2b, X, cfg, n_perm=n_null)
-floor_formula = table1.cv18_floor(n_test, B, L, p_disk=float(gz2b.mean()))
-paper_floor = table1.cv18_floor(paper_n, pB, pL, p_disk=0.5)
-plots.glue_numbers(null_mean=float(null.mean()), null_std=float(null.std(ddof=1)),
-                   null_p95=float(np.quantile(null, 0.95)), n_null=n_null, floor_formula=floor_formula,
-                   paper_floor=paper_floor)
+null, floor = table1.noise_floor(frame, cfg, n_null)
+plots.glue_numbers(**floor)
 
 # %% [markdown]
 # Over {glue:text}`n_null` shuffles the noise floor is CV18 = {glue:text}`null_mean:.3f` ±
 # {glue:text}`null_std:.3f` (95th percentile {glue:text}`null_p95:.3f`). A simple binomial
-# estimate (`galbias.table1.cv18_floor`: $\sqrt{2\cdot 2\,\frac{B-1}{B}\,\frac{p(1-p)}{m}}$ for $m$
+# estimate (`galbias.results.table1.cv18_floor`: $\sqrt{2\cdot 2\,\frac{B-1}{B}\,\frac{p(1-p)}{m}}$ for $m$
 # galaxies per bin, the extra factor 2 coming from the bootstrap) gives
 # {glue:text}`floor_formula:.3f`. For the paper's {glue:text}`paper_n_test:,` test galaxies
 # with what appear to be its settings ($B$ = {glue:text}`paper_B`, $L$ = {glue:text}`paper_L`,
@@ -108,22 +95,7 @@ tab = table1.build_table1(labels, pred, dc, cfg, frame=frame)
 table1.write_table1(p.artifact("table1.csv"), tab, cfg,
                     {"labels": p.labels, "predictions": p.artifact("predictions.parquet"),
                      "dcv14_predictions": p.artifact("dcv14_predictions.parquet")})
-T = tab.set_index("row")
-paper = table1.paper_table1()
-ROW_KEYS = ["a", "b", "c", "d", "e", "f", "truth"]
-vals = {}
-for r in ROW_KEYS:
-    have = r in T.index
-    for c in ("cv18", "cv18_std", "cv14", "accuracy_truth"):
-        vals[f"{c}_{r}"] = float(T.loc[r, c]) if have else np.nan
-    vals[f"n_{r}"] = int(T.loc[r, "n"]) if have else 0
-for r in "abcdef":
-    vals[f"paper_cv18_{r}"] = float(paper.loc[r, "cv18"])
-    vals[f"paper_cv18_std_{r}"] = float(paper.loc[r, "cv18_std"])
-for r in "cd":
-    vals[f"acc_{r}"] = float(T.loc[r, "accuracy"])
-    vals[f"paper_acc_{r}"] = float(paper.loc[r, "accuracy"])
-plots.glue_numbers(**vals)
+plots.glue_numbers(**table1.row_numbers(tab))
 
 # %% tags=["remove-input"]
 plots.table(table1.display_table(tab, ours),
@@ -161,33 +133,22 @@ plots.table(table1.display_table(tab, ours),
 # ## Where the bias sits: disk fraction against resolution
 
 # %% tags=["remove-cell"]
-NAMES = {"gz2b": "a) GZ2B labels", "gz2d": "b) GZ2D labels", "ce_gz2b": "c) CE on GZ2B",
-         "ce_gz2d": "d) CE on GZ2D", "dcv14": "e) DCV14 on GZ2B", "ddb": "f) DDB on GZ2B", "truth": "true class"}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), sharey=True)
 panels = [["gz2b", "gz2d", "truth"], ["ce_gz2b", "ce_gz2d", "dcv14", "ddb", "truth"]]
 for ax, keys in zip(axes, panels):
     for k in keys:
-        if k == "truth" and not has_truth:
-            continue
         y = frame[k]
         ok = y.notna().to_numpy()
-        plots.plot_fraction_vs_alpha(ax, alpha[ok], {k: y[ok].to_numpy(dtype=int) == 1}, n_bins=n_alpha_bins,
-                                     labels=NAMES)
+        if ok.any():
+            plots.plot_fraction_vs_alpha(ax, alpha[ok], {k: y[ok].to_numpy(dtype=int) == 1}, n_bins=n_alpha_bins,
+                                         labels=table1.LABEL_NAMES)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
 axes[0].set_ylabel("fraction disk (test split)")
 axes[0].set_title("labels")
 axes[1].set_title("trained methods")
 plots.glue_figure("fig_t1_disk_vs_alpha", fig)
-
-lo = alpha < np.quantile(alpha, 1 / n_alpha_bins)
-hi = alpha >= np.quantile(alpha, 1 - 1 / n_alpha_bins)
-lohi = {}
-for k in NAMES:
-    v = pd.to_numeric(frame[k], errors="coerce").to_numpy(dtype=float)
-    lohi[f"lo_{k}"] = float(np.nanmean(v[lo])) if has_truth or k != "truth" else np.nan
-    lohi[f"hi_{k}"] = float(np.nanmean(v[hi])) if has_truth or k != "truth" else np.nan
-plots.glue_numbers(**lohi, n_alpha_bins=n_alpha_bins)
+plots.glue_numbers(**table1.end_bin_fractions(frame, n_alpha_bins))
 
 # %% [markdown]
 # ```{glue:figure} fig_t1_disk_vs_alpha
@@ -212,44 +173,22 @@ plots.glue_numbers(**lohi, n_alpha_bins=n_alpha_bins)
 # ## Comparison with the paper
 
 # %% tags=["remove-cell"]
-order_ours = table1.cv18_order(tab, rows="abcdef")
-order_paper = table1.cv18_order(paper.reset_index())
-rel_ours = vals["cv18_f"] / vals["cv18_a"]
-rel_paper = vals["paper_cv18_f"] / vals["paper_cv18_a"]
-fl = float(null.mean())
-d_fa = table1.paired_difference(frame, "ddb", "gz2b", cfg)
-d_ea = table1.paired_difference(frame, "dcv14", "gz2b", cfg)
-d_ft = table1.paired_difference(frame, "ddb", "truth", cfg) if has_truth else {"diff": np.nan, "std": np.nan}
-plots.glue_numbers(
-    d_fa=d_fa["diff"], d_fa_std=d_fa["std"], d_ea=d_ea["diff"], d_ea_std=d_ea["std"],
-    d_ft=d_ft["diff"], d_ft_std=d_ft["std"],
-    paper_d_fa=vals["paper_cv18_f"] - vals["paper_cv18_a"],
-    paper_d_fa_std=float(np.hypot(vals["paper_cv18_std_f"], vals["paper_cv18_std_a"])),
-)
-plots.glue_numbers(
-    order_ours=order_ours, order_paper=order_paper,
-    same_order="the same as" if order_ours == order_paper else "different from",
-    rel_ours=rel_ours, rel_paper=rel_paper,
-    above_a=table1.above_floor(vals["cv18_a"], fl), above_f=table1.above_floor(vals["cv18_f"], fl),
-    above_truth=table1.above_floor(vals["cv18_truth"], fl) if has_truth else np.nan,
-    paper_above_a=table1.above_floor(vals["paper_cv18_a"], paper_floor),
-    paper_above_f=table1.above_floor(vals["paper_cv18_f"], paper_floor),
-)
+plots.glue_numbers(**table1.comparison_numbers(tab, frame, float(null.mean()), floor["paper_floor"], cfg))
 
+T, paper = tab.set_index("row"), table1.paper_table1()
 fig, ax = plt.subplots(figsize=(7.0, 3.8))
-rows = [r for r in ROW_KEYS if r in T.index]
+rows = [r for r in table1.ROW_KEY if r in T.index]
 ypos = np.arange(len(rows))[::-1]
-color_of = {"a": "gz2b", "b": "gz2d", "c": "ce_gz2b", "d": "ce_gz2d", "e": "dcv14", "f": "ddb", "truth": "truth"}
 for yp, r in zip(ypos, rows):
-    c = plots.COLORS[color_of[r]]
+    c = plots.COLORS[table1.ROW_KEY[r]]
     ax.errorbar(T.loc[r, "cv18"], yp + 0.12, xerr=T.loc[r, "cv18_std"], fmt="o", color=c, capsize=2)
     if r in paper.index:
         ax.errorbar(paper.loc[r, "cv18"], yp - 0.12, xerr=paper.loc[r, "cv18_std"], fmt="s", mfc="white", color=c,
                     capsize=2)
 ax.axvspan(float(np.quantile(null, 0.05)), float(np.quantile(null, 0.95)), color="0.85", zorder=0)
-ax.axvline(paper_floor, color="0.5", ls=":", lw=1)
+ax.axvline(floor["paper_floor"], color="0.5", ls=":", lw=1)
 ax.set_yticks(ypos)
-ax.set_yticklabels([NAMES[color_of[r]] for r in rows])
+ax.set_yticklabels([table1.LABEL_NAMES[table1.ROW_KEY[r]] for r in rows])
 ax.set_xlabel("CV18 (test split)")
 ax.set_xlim(left=0)
 handles = [Line2D([], [], marker="o", color="0.3", ls="", label=ours),
@@ -275,14 +214,14 @@ plots.glue_figure("fig_t1_cv18", fig)
 # paper's are {glue:text}`order_paper` — {glue:text}`same_order` ours. DDB's CV18 is
 # {glue:text}`rel_ours:.2f` times that of the GZ2B labels it was trained on (paper:
 # {glue:text}`rel_paper:.2f`). Removing the noise floor in quadrature
-# (`galbias.table1.above_floor`, a rough correction) leaves {glue:text}`above_a:.3f` for GZ2B
+# (`galbias.results.table1.above_floor`, a rough correction) leaves {glue:text}`above_a:.3f` for GZ2B
 # and {glue:text}`above_f:.3f` for DDB in this run ({glue:text}`above_truth:.3f` for the truth),
 # and {glue:text}`paper_above_a:.3f` and {glue:text}`paper_above_f:.3f` for the paper's values
 # with its estimated floor.
 #
 # **Differences between rows.** All rows are measured on the same test galaxies and the same
 # bootstrap resamples, so their bootstrap values move together and a difference is better judged
-# from the paired resamples (`galbias.table1.paired_difference`) than from the two ± combined.
+# from the paired resamples (`galbias.results.table1.paired_difference`) than from the two ± combined.
 # Paired, DDB − GZ2B = {glue:text}`d_fa:+.3f` ± {glue:text}`d_fa_std:.3f`, DCV14 − GZ2B =
 # {glue:text}`d_ea:+.3f` ± {glue:text}`d_ea_std:.3f`, and DDB − truth = {glue:text}`d_ft:+.3f` ±
 # {glue:text}`d_ft_std:.3f` (`nan` for real data). The paper's DDB − GZ2B is

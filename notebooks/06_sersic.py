@@ -16,7 +16,7 @@
 # **Prerequisites.** Chapter 0 (the Sérsic fits: in the simulated survey $n$ is *measured* from
 # the survey images, with their noise and PSF, not copied from the truth; for real data it is
 # Simard's `ng`), chapter 1 (`labels.parquet`) and chapter 4 (`predictions.parquet`, DDB's
-# labels). Code: `galbias.sersic`.
+# labels). Code: `galbias.results.sersic`.
 #
 # **Produces.** `sersic.csv` (one row per galaxy set: `name`, `panel`, `description`, `count`,
 # `n_measured`, `frac_n_lt_3`, `frac_n_gt_3`, `frac_true_disk`, `paper_value`) with a manifest.
@@ -29,22 +29,23 @@ n_alpha_bins = 6  # equal-count alpha bins in the resolution figure
 
 # %% tags=["remove-cell"]
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 
-from galbias import artifacts, config, data, plots, sersic
+from galbias.compendium import config, plots, steps
+from galbias.core import artifacts
 from galbias.reference import PAPER_SERSIC_SPLIT
+from galbias.results import sersic
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
-labels = data.load_labels(cfg)
+labels = steps.load_labels(cfg)
 pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
 frame = sersic.sersic_frame(labels, pred, split=split, catalog=sersic.true_bulge_fractions(p.catalog))
-has_truth = bool(frame["truth"].notna().any())
+truth_known = bool(frame["truth"].notna().any())
 n_cut = PAPER_SERSIC_SPLIT
 nser = frame["sersic_n"].to_numpy(dtype=float)
-G = sersic.groups(frame, with_truth=has_truth)
+G = sersic.groups(frame, with_truth=truth_known)
 GD = {g.name: g for g in G}
 plots.glue_numbers(split=split, n_gal=len(frame), n_measured=int(np.isfinite(nser).sum()), n_cut=n_cut,
                    n_median=float(np.nanmedian(nser)))
@@ -61,8 +62,8 @@ plots.glue_numbers(split=split, n_gal=len(frame), n_measured=int(np.isfinite(nse
 # %% tags=["remove-cell"]
 TITLES = {"a": "(a) labelled smooth", "b": "(b) changed smooth → disk", "c": "(c) labelled disk",
           "d": "(d) true classes (simulated survey)"}
-panels = ["a", "b", "c"] + (["d"] if has_truth else [])
-ncol = 2 if has_truth else 3
+panels = ["a", "b", "c"] + (["d"] if truth_known else [])
+ncol = 2 if truth_known else 3
 nrow = int(np.ceil(len(panels) / ncol))
 fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.7 * nrow), sharey=True, squeeze=False)
 for ax, panel in zip(axes.ravel(), panels):
@@ -105,25 +106,14 @@ plots.glue_figure("fig_sersic_cdf", fig)
 fr = sersic.fractions_table(nser, G, truth=frame["truth"], split_at=n_cut)
 sersic.write_sersic(p.artifact("sersic.csv"), fr, {"split": split, "n_cut": n_cut, "threshold": 0.5},
                     {"labels": p.labels, "predictions": p.artifact("predictions.parquet")})
-F = fr.set_index("name")
-ALL = ["smooth_gz2b", "smooth_gz2d", "smooth_ddb", "disk_gz2b", "changed_gz2d", "changed_ddb",
-       "disk_gz2d", "disk_ddb", "true_smooth", "true_disk"]
-vals = {}
-for name in ALL:
-    have = name in F.index
-    vals[f"lt_{name}"] = float(F.loc[name, "frac_n_lt_3"]) if have else np.nan
-    vals[f"gt_{name}"] = float(F.loc[name, "frac_n_gt_3"]) if have else np.nan
-    vals[f"td_{name}"] = float(F.loc[name, "frac_true_disk"]) if have else np.nan
-    vals[f"count_{name}"] = int(F.loc[name, "count"]) if have else 0
-    vals[f"paper_{name}"] = sersic.paper_value_text(name, with_side=False) or "–"
-plots.glue_numbers(**vals)
+plots.glue_numbers(**sersic.fraction_numbers(fr))
 show = fr.set_index("description")[["panel", "count", "n_measured", "frac_n_lt_3", "frac_n_gt_3",
                                     "frac_true_disk", "paper_value"]]
 show = show.rename(columns={"frac_n_lt_3": f"fraction n < {n_cut:g}", "frac_n_gt_3": f"fraction n > {n_cut:g}",
                             "frac_true_disk": "fraction true disks", "paper_value": "paper (real GZ2)"})
 
 # %% tags=["remove-input"]
-source = "simulated survey" if cfg.has_truth else "real GZ2"
+source = "simulated survey" if truth_known else "real GZ2"
 plots.table(show, f"Table 6.1. Fraction of each galaxy set on either side of n = {n_cut:g} (this run, "
             f"{source}; \"n > {n_cut:g}\" includes n = {n_cut:g} exactly), the fraction of true disks in the set "
             "(simulated survey only), and the number the paper quotes for the real GZ2 data "
@@ -158,21 +148,7 @@ plots.table(show, f"Table 6.1. Fraction of each galaxy set on either side of n =
 # Sérsic index is measured from the same blurred, noisy images the volunteers saw.
 
 # %% tags=["remove-cell"]
-if has_truth:
-    tb = sersic.truth_by_sersic(nser, frame["truth"], split_at=n_cut)
-    disks = (frame["truth"] == 1).fillna(False).to_numpy(dtype=bool)
-    bt = frame["bulge_frac"].to_numpy(dtype=float) if "bulge_frac" in frame else np.full(len(frame), np.nan)
-    hi_n = nser >= n_cut
-    truth_vals = dict(
-        purity_lt=float(tb.loc[tb.index[0], "frac_true_disk"]), purity_gt=float(tb.loc[tb.index[1], "frac_true_disk"]),
-        share_lt=float(tb.loc[tb.index[0], "share_of_true_disks"]), n_disk_gt=int(tb.loc[tb.index[1], "true_disks"]),
-        bt_disk_lt=float(np.nanmedian(bt[disks & ~hi_n])) if (disks & ~hi_n).any() else np.nan,
-        bt_disk_gt=float(np.nanmedian(bt[disks & hi_n])) if (disks & hi_n).any() else np.nan,
-    )
-else:
-    tb = None
-    truth_vals = dict.fromkeys(["purity_lt", "purity_gt", "share_lt", "bt_disk_lt", "bt_disk_gt"], np.nan)
-    truth_vals["n_disk_gt"] = 0
+tb, truth_vals = sersic.truth_numbers(frame, split_at=n_cut)
 plots.glue_numbers(**truth_vals)
 
 # %% tags=["remove-input"]
@@ -204,39 +180,18 @@ else:
 # galaxy. The figure shows the fraction with $n < 3$ against $\alpha$.
 
 # %% tags=["remove-cell"]
-alpha = labels.set_index("id").loc[frame["id"], "alpha"].to_numpy(dtype=float)
-ok = np.isfinite(nser)
-series, names = {}, {}
-for g in G:
-    if g.name in ("smooth_gz2b", "smooth_ddb", "true_smooth", "true_disk"):
-        m = g.mask & ok
-        if m.sum() >= 2 * n_alpha_bins:
-            t = plots.binned_fraction(alpha[m], nser[m] < n_cut, n_alpha_bins)
-            series[g.name] = t
-            names[g.name] = g.description
+series, ends = sersic.fraction_by_alpha(frame, G, n_alpha_bins, split_at=n_cut)
 fig, ax = plt.subplots(figsize=(6.4, 3.9))
 for name, t in series.items():
-    key = {"smooth_gz2b": "gz2b", "smooth_ddb": "ddb", "true_smooth": "smooth", "true_disk": "disk"}[name]
     ax.errorbar(t["alpha_mid"], t["frac"], yerr=t["err"], marker="o", ms=3.5, lw=1.2, capsize=2,
-                color=plots.COLORS[key], ls="--" if name.startswith("true") else "-", label=names[name])
+                color=plots.COLORS[sersic.ALPHA_GROUPS[name]], ls="--" if name.startswith("true") else "-",
+                label=GD[name].description)
 plots.alpha_axis(ax, r"resolution $\alpha$ = Petrosian radius / PSF $\sigma$")
 ax.set_ylabel(f"fraction with $n$ < {n_cut:g}")
 ax.set_ylim(0, 1.02)
 ax.legend(fontsize=8)
 plots.glue_figure("fig_sersic_alpha", fig)
-
-
-def end_fracs(name):
-    t = series.get(name)
-    return (float(t["frac"].iloc[0]), float(t["frac"].iloc[-1])) if t is not None else (np.nan, np.nan)
-
-
-lo_ts, hi_ts = end_fracs("true_smooth")
-lo_td, hi_td = end_fracs("true_disk")
-lo_b, hi_b = end_fracs("smooth_gz2b")
-lo_f, hi_f = end_fracs("smooth_ddb")
-plots.glue_numbers(lo_ts=lo_ts, hi_ts=hi_ts, lo_td=lo_td, hi_td=hi_td, lo_sb=lo_b, hi_sb=hi_b, lo_sf=lo_f,
-                   hi_sf=hi_f, n_alpha_bins=n_alpha_bins)
+plots.glue_numbers(**ends, n_alpha_bins=n_alpha_bins)
 
 # %% [markdown]
 # ```{glue:figure} fig_sersic_alpha

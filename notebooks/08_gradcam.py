@@ -12,8 +12,9 @@
 # extended they are.
 #
 # **Prerequisites.** Chapter 1 (`labels.parquet` and the image cache) and chapter 4
-# (`models/*.pt`, `predictions.parquet`). Code: `galbias.explain` (GradCAM with the
-# `pytorch-grad-cam` library, averages, radial profiles), `galbias.models.target_layer`.
+# (`models/*.pt`, `predictions.parquet`). Code: `galbias.methods.gradcam` (GradCAM with the
+# `pytorch-grad-cam` library, placing the map cells), `galbias.methods.models.target_layer` (the
+# explained layer) and `galbias.results.gradcam` (averages, radial profiles, summaries).
 #
 # **Produces.** `gradcam/<network>_maps.npy` (one float16 map per test galaxy, in the order of
 # the test rows of `labels.parquet`, with a manifest) and `gradcam/<network>_mean_disk.npy`,
@@ -30,26 +31,25 @@ n_examples = 6        # changed galaxies shown with their individual maps
 import time
 
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 
-from galbias import artifacts, config, data, explain, plots
-from galbias import inspect_changed as ic
-from galbias.models import load_model
-from galbias.train import image_cache, select_device
+from galbias.compendium import config, plots, steps
+from galbias.core import artifacts
+from galbias.methods import gradcam as gcam
+from galbias.methods.models import load_model, paper_resnet50
+from galbias.methods.train import select_device
+from galbias.results import gradcam
+from galbias.results.frames import evaluation_frame
+from galbias.results.networks import NETWORKS
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
-labels = data.load_labels(cfg)
-pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
-test = ic.test_table(labels, pred, split="test")
-cache = image_cache(cfg, labels, progress=False)
+labels = steps.load_labels(cfg)
+test = evaluation_frame(labels, artifacts.read_parquet(p.artifact("predictions.parquet")), splits="test")
+cache = steps.image_cache(cfg, labels, progress=False)
 rows = cache.rows(test["id"].to_numpy())
 device = select_device()
-RUNS = ["ce_gz2b", "ce_gz2d", "ddb"]
-NAMES = {"ce_gz2b": "CE on GZ2B", "ce_gz2d": "CE on GZ2D", "ddb": "DDB on GZ2B"}
-CLASSES = {1: "disk", 0: "smooth"}
 
 # %% [markdown]
 # ## The maps
@@ -69,37 +69,29 @@ CLASSES = {1: "disk", 0: "smooth"}
 # maps are all shifted down and to the right — a centred blob becomes an off-centre one, and a
 # ring in a radial profile. We therefore take the library's maps at the layer's own resolution
 # and place each cell at the centre of its receptive field (every {glue:text}`rf_stride:.0f`
-# pixels) before upsampling (`galbias.explain.upsample_aligned`). For the paper's ResNet50 on
-# 207-pixel crops the same shift is 7 pixels; the paper does not say how its maps were
-# upsampled.
+# pixels) before upsampling (`galbias.methods.gradcam.upsample_aligned`). For the paper's
+# ResNet50 on {glue:text}`paper_crop_px`-pixel crops the same shift is
+# {glue:text}`paper_lib_offset_px:g` pixels; the paper does not say how its maps were upsampled.
 
 # %% tags=["remove-cell"]
 maps, targets, secs = {}, {}, {}
 gdir = p.artifact("gradcam")
-for name in RUNS:
-    model_path = p.artifact(f"models/{name}.pt")
+for net in NETWORKS:
+    model_path = p.artifact(f"models/{net.name}.pt")
     model, _ = load_model(model_path, map_location=device)
-    targets[name] = (test[f"p_disk_{name}"].to_numpy() > 0.5).astype(np.int64)
+    targets[net.name] = gradcam.predicted_class(test, net.name)
     t0 = time.perf_counter()
-    maps[name] = explain.write_gradcam(gdir / f"{name}_maps.npy", model, cache.images, targets[name],
-                                       test["id"].to_numpy(), rows=rows, model_path=model_path,
-                                       cache_fingerprint=cache.fingerprint, batch_size=batch_size, device=device)
-    secs[name] = time.perf_counter() - t0
-feat = explain.feature_size(model, cache.image_shape)
-rf_stride, rf_offset = explain.receptive_field_geometry(model)
-lib_offset = explain.library_offset(model, cache.image_shape)
-
-summaries, profiles, means = {}, {}, {}
-for name in RUNS:
-    for k, cls in CLASSES.items():
-        avg, prof, summ = explain.summarise(maps[name], targets[name] == k, n_radial_bins)
-        artifacts.write_npy(gdir / f"{name}_mean_{cls}.npy", avg.astype(np.float32))
-        means[name, cls], profiles[name, cls], summaries[name, cls] = avg, prof, summ
-
-plots.glue_numbers(feat_px=int(feat[0]), image_px=int(cache.image_shape[0]), n_test=len(test),
-                   lib_offset_px=lib_offset, rf_stride=rf_stride,
-                   gradcam_seconds=sum(secs.values()), device=str(device),
-                   **{f"n_{cls}_{n}": summaries[n, cls].n for n in RUNS for cls in CLASSES.values()})
+    maps[net.name] = gcam.write_gradcam(gdir / f"{net.name}_maps.npy", model, cache.images, targets[net.name],
+                                        test["id"].to_numpy(), rows=rows, model_path=model_path,
+                                        cache_fingerprint=cache.fingerprint, batch_size=batch_size, device=device)
+    secs[net.name] = time.perf_counter() - t0
+results = gradcam.class_maps(maps, targets, n_radial_bins)
+gradcam.write_means(gdir, results)
+paper_px = config.get_profile("paper").image_crop
+plots.glue_numbers(**gradcam.geometry_numbers(model, cache.image_shape), n_test=len(test),
+                   gradcam_seconds=sum(secs.values()), device=str(device), paper_crop_px=paper_px,
+                   paper_lib_offset_px=gcam.library_offset(paper_resnet50(), (paper_px, paper_px)),
+                   **gradcam.spread_numbers(results))
 
 # %% [markdown]
 # The {glue:text}`n_test:,` test galaxies were explained for each network in
@@ -109,26 +101,21 @@ plots.glue_numbers(feat_px=int(feat[0]), image_px=int(cache.image_shape[0]), n_t
 # ## Average maps by predicted class
 
 # %% tags=["remove-cell"]
-# where the galaxy light is: the image spans image_fov_r90 x petroR90 (after the crop, if any)
-fov_r90 = cfg.image_fov_r90 * (cfg.image_crop or cfg.image_size) / cfg.image_size
+radii = gradcam.light_radii(test, cfg.image_fov_r90, cfg.image_size, cfg.image_crop)
+circles = ((radii["r50_frac"], ":"), (radii["r90_frac"], "--"))
 half = cache.image_shape[0] / 2
-r90_frac = (cache.image_shape[0] / fov_r90) / half
-r50_frac = float(np.median(test["petroR50_r"] / test["petroR90_r"])) * r90_frac if "petroR50_r" in test else np.nan
-
-vmax = np.nanmax([np.nanmax(m) for m in means.values() if np.isfinite(m).any()] or [1.0])
-fig, axes = plt.subplots(2, 3, figsize=(9.6, 6.6), squeeze=False)
-for j, name in enumerate(RUNS):
-    for i, cls in enumerate(CLASSES.values()):
-        ax = axes[i, j]
-        ax.grid(False)
-        im = ax.imshow(means[name, cls], origin="upper", cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
-        c = (cache.image_shape[0] - 1) / 2
-        for rf, ls in ((r50_frac, ":"), (r90_frac, "--")):
+vmax = np.nanmax([np.nanmax(r.mean) for r in results.values() if np.isfinite(r.mean).any()] or [1.0])
+fig, axes = plt.subplots(2, len(NETWORKS), figsize=(3.2 * len(NETWORKS), 6.6), squeeze=False)
+for j, net in enumerate(NETWORKS):
+    for i, cls in enumerate(gradcam.CLASSES.values()):
+        r, ax = results[net.name, cls], axes[i, j]
+        im = ax.imshow(r.mean, origin="upper", cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
+        for rf, ls in circles:
             if np.isfinite(rf):
-                ax.add_patch(plt.Circle((c, c), rf * half, fill=False, color="white", lw=0.9, ls=ls))
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"{NAMES[name]}\npredicted {cls} (n = {summaries[name, cls].n})", fontsize=9)
+                ax.add_patch(plt.Circle((half - 0.5,) * 2, rf * half, fill=False, color="white", lw=0.9, ls=ls))
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+        ax.set_title(f"{net.title}\npredicted {cls} (n = {r.summary.n})", fontsize=9)
 fig.colorbar(im, ax=axes, shrink=0.7, label="mean GradCAM intensity")
 plots.glue_figure("fig_mean_maps", fig)
 
@@ -148,50 +135,22 @@ plots.glue_figure("fig_mean_maps", fig)
 # ## Intensity against distance from the centre
 
 # %% tags=["remove-cell"]
-light = explain.mean_image(cache.images, rows)
-# the sky: the median brightness of the corners, beyond the inscribed circle
-light = np.clip(light - np.median(light[explain.radius_grid(light.shape) > half]), 0, None)
-light_prof = explain.radial_profile(light, n_radial_bins)
+light_prof, light_mr = gradcam.light_profile(cache.images, rows, n_radial_bins)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-for ax, cls in zip(axes, CLASSES.values()):
-    for name in RUNS:
-        prof = profiles[name, cls]
-        ax.plot(prof["r_frac"], prof["mean"], "o-", ms=3.5, color=plots.COLORS[name], label=NAMES[name])
-    lp = light_prof["mean"] / np.nanmax(light_prof["mean"]) * vmax
-    ax.plot(light_prof["r_frac"], lp, color="0.55", ls="--", lw=1, label="mean image brightness (scaled)")
-    for rf, ls in ((r50_frac, ":"), (r90_frac, "--")):
+for ax, cls in zip(axes, gradcam.CLASSES.values()):
+    for net in NETWORKS:
+        prof = results[net.name, cls].profile
+        ax.plot(prof["r_frac"], prof["mean"], "o-", ms=3.5, color=plots.COLORS[net.name], label=net.title)
+    ax.plot(light_prof["r_frac"], light_prof["mean"] / np.nanmax(light_prof["mean"]) * vmax, color="0.55",
+            ls="--", lw=1, label="mean image brightness (scaled)")
+    for rf, ls in circles:
         if np.isfinite(rf):
             ax.axvline(rf, color="0.4", ls=ls, lw=0.8)
-    ax.set_xlabel("distance from the image centre / half the image width")
-    ax.set_title(f"predicted {cls}")
-    ax.set_xlim(0, 1)
+    ax.set(xlabel="distance from the image centre / half the image width", title=f"predicted {cls}", xlim=(0, 1))
 axes[0].set_ylabel("mean GradCAM intensity")
 axes[0].legend(fontsize=8)
 plots.glue_figure("fig_radial", fig)
-
-rows_tab = []
-for name in RUNS:
-    for cls in CLASSES.values():
-        s = summaries[name, cls]
-        rows_tab.append({"network": NAMES[name], "predicted": cls, "galaxies": s.n,
-                         "mean radius (average map)": s.mean_radius_of_average,
-                         "mean radius per galaxy": s.mean_radius_per_galaxy,
-                         "± s.e.": s.mean_radius_per_galaxy_se,
-                         "profile peak at": s.peak_r_frac, "empty maps": s.n_empty})
-spread = pd.DataFrame(rows_tab).set_index(["network", "predicted"])
-glue = {"r50_frac": r50_frac, "r90_frac": r90_frac,
-        "light_mean_radius": float(explain.mean_radius(light))}
-for name in RUNS:
-    for cls in CLASSES.values():
-        s = summaries[name, cls]
-        glue[f"mr_{cls}_{name}"] = s.mean_radius_per_galaxy
-        glue[f"peak_{cls}_{name}"] = s.peak_r_frac
-    for cls in CLASSES.values():
-        if name != "ddb":
-            glue[f"cmp_{cls}_{name}"] = explain.compare_spread(summaries["ddb", cls], summaries[name, cls])
-for cls in CLASSES.values():
-    glue[f"agree_{cls}"] = explain.paper_agreement([glue[f"cmp_{cls}_{n}"] for n in RUNS if n != "ddb"])
-plots.glue_numbers(**glue)
+plots.glue_numbers(**radii, light_mean_radius=light_mr)
 
 # %% [markdown]
 # ```{glue:figure} fig_radial
@@ -207,7 +166,7 @@ plots.glue_numbers(**glue)
 # ```
 
 # %% tags=["remove-input"]
-plots.table(spread, "Table 8.1. Extent of the GradCAM maps: the intensity-weighted mean distance from the centre "
+plots.table(gradcam.spread_table(results), "Table 8.1. Extent of the GradCAM maps: the intensity-weighted mean distance from the centre "
             "(in units of half the image width; 0 = all at the centre, 0.67 = uniform over the image's inscribed "
             "circle) of the average map and, averaged over galaxies, of the individual maps (with its standard "
             "error); the radius of the brightest annulus of the average map; and the number of galaxies whose map "
@@ -234,20 +193,9 @@ plots.table(spread, "Table 8.1. Extent of the GradCAM maps: the intensity-weight
 # ## Individual galaxies that DDB changed
 
 # %% tags=["remove-cell"]
-changed = np.flatnonzero(ic.changed_mask(test, "ddb", "gz2b"))
-rng = np.random.default_rng(cfg.seed)
-pick = np.sort(rng.choice(changed, min(n_examples, len(changed)), replace=False)) if len(changed) else changed
-tiles, titles = [], []
-row_names = ["survey image"] + [NAMES[n] for n in ("ce_gz2b", "ddb")]
+pick = gradcam.changed_examples(test, n_examples, cfg.seed)
 if len(pick):
-    imgs = [np.asarray(cache.images[rows[i]]) for i in pick]
-    tiles += imgs
-    titles += [f"α={test['alpha'].iloc[i]:.1f}" + (f", true {CLASSES[int(test['truth'].iloc[i])]}"
-                                                   if pd.notna(test["truth"].iloc[i]) else "") for i in pick]
-    for name in ("ce_gz2b", "ddb"):
-        for img, i in zip(imgs, pick):
-            tiles.append(explain.overlay(img, np.asarray(maps[name][i], dtype=np.float32)))
-            titles.append(f"→ {CLASSES[int(targets[name][i])]} (p={test[f'p_disk_{name}'].iloc[i]:.2f})")
+    tiles, titles, row_names = gradcam.example_tiles(cache.images, rows, test, maps, targets, pick)
     fig = plots.image_grid(tiles, titles, ncols=len(pick), size=1.6, row_labels=row_names)
 else:
     fig, ax = plt.subplots(figsize=(6.4, 1.2))

@@ -21,8 +21,10 @@
 #
 # **Prerequisites.** Chapter 0 (the survey catalog and images). The last section also reads
 # chapter 4's networks (`models/ddb.pt`, `models/ce_gz2b.pt`) and chapter 1's split
-# (`labels.parquet`); it is skipped if they are missing. Code: `galbias.skybias` (data sets,
-# network, training, statistics, Dhar & Shamir's published numbers), `galbias.mock.regions`.
+# (`labels.parquet`); it is skipped if they are missing. Code: `galbias.results.skybias` (data
+# sets, network, training, statistics, and each section's tables and numbers),
+# `galbias.compendium.skyplots` (the figures), `galbias.mock.regions`; Dhar & Shamir's published
+# numbers are in `galbias.reference`.
 #
 # **Produces.** `skybias.csv` (one row per experiment and repeat: training and test regions of
 # each class, set sizes, confusion counts `tn`/`fp`/`fn`/`tp` with *spiral* as the positive
@@ -42,30 +44,20 @@ n_examples = 6  # galaxies per region in the example grid
 # %% tags=["remove-cell"]
 import time
 
-import numpy as np
-import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
-from scipy import stats
-
-from galbias import artifacts, config, data, mock, plots, skybias
-from galbias.images import build_cache
-from galbias.labels import majority_vote
+from galbias.compendium import config, plots, skyplots, steps
+from galbias.core import artifacts
+from galbias.data.cache import build_cache
+from galbias.mock.regions import region_table
+from galbias.results import skybias
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 t_start = time.perf_counter()
-catalog = data.load_catalog(cfg)
-has_truth = cfg.has_truth and "true_class" in catalog
-sample = skybias.galaxy_sample(catalog, label="truth" if has_truth else "votes")
+catalog = steps.load_catalog(cfg)
+sample, label, numbers = skybias.chapter_sample(catalog)
 cache = build_cache(sample, p.survey, p.root / "cache" / "skybias_images.npy", crop=cfg.image_crop, progress=False)
-images = cache.images
-REGIONS = sorted(sample["region"].unique())
-A, B = skybias.PAPER_REGION["A"], skybias.PAPER_REGION["B"]
-plots.glue_numbers(label_source="the true classes of the simulated survey" if has_truth else
-                   "galaxies with a weighted vote fraction of at least 0.9 for one answer (real data: no truth)",
-                   n_sample=len(sample), region_A=A, region_B=B)
+plots.glue_numbers(**numbers)
 
 # %% [markdown]
 # ## The four sky regions
@@ -80,20 +72,8 @@ plots.glue_numbers(label_source="the true classes of the simulated survey" if ha
 # channel, 0–255 scale) — the kind of information a network could use to recognise a region.
 
 # %% tags=["remove-cell"]
-rt = mock.region_table()
-bg = skybias.background_stats(images, sample["region"].to_numpy())
-counts = sample.groupby(["region", "y"]).size().unstack(fill_value=0)
-paper_name = {1: "1 (and B)", 2: "2", 3: "3", A: "A"}
-regtab = pd.DataFrame({
-    "Dhar & Shamir data set": [paper_name.get(r, "") for r in rt.index],
-    "sky r (mag/″²)": rt["sky_r"], "noise factor": rt["noise_factor"], "seeing FWHM (″)": rt["seeing_median"],
-    "stars / deg²": rt["star_density"].round().astype(int), "E(B−V)": rt["ebv"],
-    "ellipticals": counts.reindex(rt.index)[0].astype(int), "spirals": counts.reindex(rt.index)[1].astype(int),
-}, index=rt.index).join(bg)
-regtab.index.name = "region"
-noise_ratio = bg["corner noise"].max() / bg["corner noise"].min()
-plots.glue_numbers(noise_ratio=float(noise_ratio), noisiest=int(bg["corner noise"].idxmax()),
-                   quietest=int(bg["corner noise"].idxmin()), n_gal=len(sample))
+regtab, numbers = skybias.region_overview(sample, cache.images, region_table())
+plots.glue_numbers(**numbers)
 
 # %% tags=["remove-input"]
 plots.table(regtab, "Table 9.1. The sky regions: observing conditions (median seeing and E(B−V) of the region; "
@@ -106,16 +86,7 @@ plots.table(regtab, "Table 9.1. The sky regions: observing conditions (median se
 # random galaxies of each region.
 
 # %% tags=["remove-cell"]
-rng = np.random.default_rng(cfg.seed)
-tiles, titles, rows_lab = [], [], []
-for r in REGIONS:
-    pick = rng.choice(np.flatnonzero(sample["region"].to_numpy() == r), size=n_examples, replace=False)
-    rows_lab.append(f"region {r}")
-    for i in pick:
-        tiles.append(np.asarray(images[i]))
-        titles.append("spiral" if sample["y"].iat[i] == 1 else "elliptical")
-fig = plots.image_grid(tiles, titles, ncols=n_examples, row_labels=rows_lab)
-plots.glue_figure("fig_region_examples", fig)
+plots.glue_figure("fig_region_examples", skyplots.region_examples(sample, cache.images, n_examples, cfg.seed))
 
 # %% [markdown]
 # ```{glue:figure} fig_region_examples
@@ -135,13 +106,8 @@ plots.glue_figure("fig_region_examples", fig)
 # $\alpha$, which is *not* the same, because the seeing differs.
 
 # %% tags=["remove-cell"]
-pop = skybias.population_table(catalog, sample)
-pop["galaxies"] = pop["galaxies"].astype(int)
-ptests = skybias.population_tests(catalog, sample)
-ks_min = float(np.nanmin(ptests.drop(index="class mix (χ²)").to_numpy(dtype=float))) if len(ptests) > 1 else np.nan
-ks_vals = ptests.drop(index="class mix (χ²)").to_numpy(dtype=float)
-plots.glue_numbers(ks_min=ks_min, n_ks=int(np.isfinite(ks_vals).sum()),
-                   chi2_class=float(ptests.loc["class mix (χ²)", "all regions"]))
+pop, ptests, numbers = skybias.population_checks(catalog, sample)
+plots.glue_numbers(**numbers)
 
 # %% tags=["remove-input"]
 plots.table(pop, "Table 9.2. The galaxies of each region: number, fraction of true spirals (disks), medians of "
@@ -177,28 +143,13 @@ plots.table(ptests, "Table 9.3. Tests of equal populations: Kolmogorov–Smirnov
 # the total.
 
 # %% tags=["remove-cell"]
-trainings, experiments = skybias.design(a=A, b=B)
-n_train, n_test = skybias.scaled_counts(sample, REGIONS, max_per_class=max_per_class)
-n_epochs = int(epochs) if epochs is not None else skybias.auto_epochs(2 * n_train)
-settings = skybias.CNNSettings(px=cnn_px, epochs=n_epochs)
-core = [t.key for t in trainings] if repeat_all else skybias.core_trainings(trainings, a=A)
-in_px = int(images.shape[1]) if cnn_px is None else min(int(cnn_px), int(images.shape[1]))
-n_params = sum(q.numel() for q in skybias.DSNet(in_px, settings.width, settings.dense).parameters())
-ds_t1 = skybias.PAPER_TABLE1
-PS = skybias.PAPER_SETUP
-dsets = pd.DataFrame({"train elliptical": n_train, "train spiral": n_train, "test elliptical": n_test,
-                      "test spiral": n_test}, index=pd.Index([str(r) for r in REGIONS], name="region"))
-dsets_both = pd.concat({"this survey (per region)": dsets, "Dhar & Shamir (Table 1)": ds_t1[dsets.columns]}).astype(int)
-plots.glue_numbers(n_train=n_train, n_test=n_test, n_epochs=n_epochs, in_px=in_px, image_px=int(images.shape[1]),
-                   n_params=n_params, batch=settings.batch_size, lr=settings.lr, n_trainings=len(trainings),
-                   n_experiments=len(experiments), n_repeats=int(n_repeats), n_core=len(core),
-                   width=settings.width, width_last=8 * settings.width, dense=settings.dense,
-                   paper_n_train=int(ds_t1.loc["1", "train spiral"]), paper_n_test=int(ds_t1.loc["1", "test spiral"]),
-                   paper_epochs=PS["epochs"], paper_px=PS["image_px"], paper_saturation=PS["saturation_per_class"],
-                   paper_certainty=PS["certainty"], paper_agreement=PS["agreement"], paper_n_rep=PS["n_repeats"])
+setup, dsets, numbers = skybias.experiment_setup(sample, cache.shape[1], label, n_repeats=n_repeats,
+                                                 repeat_all=repeat_all, epochs=epochs, cnn_px=cnn_px,
+                                                 max_per_class=max_per_class)
+plots.glue_numbers(**numbers)
 
 # %% tags=["remove-input"]
-plots.table(dsets_both, "Table 9.4. Training and test galaxies per class and data set: this run (the same in "
+plots.table(dsets, "Table 9.4. Training and test galaxies per class and data set: this run (the same in "
             "every region) and Dhar & Shamir's Table 1.", precision=0)
 
 # %% [markdown]
@@ -209,7 +160,7 @@ plots.table(dsets_both, "Table 9.4. Training and test galaxies per class and dat
 # **Network.** Their network is an extension of LeNet-5 with five convolution layers and four
 # max-pooling layers, then dense layers and one sigmoid output, trained with binary
 # cross-entropy and Adam for {glue:text}`paper_epochs` epochs on {glue:text}`paper_px`-pixel
-# square images. `galbias.skybias.DSNet`
+# square images. `galbias.results.skybias.DSNet`
 # follows that shape: five 3 × 3 convolutions with ReLU (from {glue:text}`width` channels in the
 # first to {glue:text}`width_last` in the last), a 2 × 2 max-pool after each of the first four, a dense layer of
 # {glue:text}`dense` units and one sigmoid output — {glue:text}`n_params:,` parameters. To fit the
@@ -234,25 +185,10 @@ plots.table(dsets_both, "Table 9.4. Training and test galaxies per class and dat
 # experiment).
 
 # %% tags=["remove-cell"]
-csv_path = p.artifact("skybias.csv")
-params = {"seed": cfg.seed, "n_repeats": int(n_repeats), "core": core, "cnn": settings.to_dict(),
-          "n_train": n_train, "n_test": n_test, "regions_AB": [A, B], "label": "truth" if has_truth else "votes",
-          "image_crop": cfg.image_crop, "trainings": [t.key for t in trainings]}
-inputs = {"catalog": p.catalog}
-t0 = time.perf_counter()
-reused = artifacts.is_fresh(csv_path, params, inputs)
-if reused:
-    results = skybias.read_results(csv_path)
-else:
-    raw = skybias.run_experiments(images, sample, trainings, experiments, n_train, n_test, settings,
-                                  n_repeats=int(n_repeats), seed=cfg.seed, repeat_trainings=core)
-    results = skybias.add_binomial_tests(raw)
-    skybias.write_results(csv_path, results, params, inputs)
-    results = skybias.read_results(csv_path)
-run_minutes = (time.perf_counter() - t0) / 60
+results, numbers = skybias.run_or_reuse(p.artifact("skybias.csv"), setup, cache.images, sample, cfg.seed,
+                                        image_crop=cfg.image_crop, inputs={"catalog": p.catalog})
 summ = skybias.summarize(results)
-r0 = results[results["repeat"] == 0].set_index("experiment")
-plots.glue_numbers(run_minutes=run_minutes, reused="reused from an earlier run" if reused else "trained in this run")
+plots.glue_numbers(**numbers)
 
 # %% [markdown]
 # The {glue:text}`n_experiments` experiments of the first repeat and the core ones of the
@@ -261,23 +197,9 @@ plots.glue_numbers(run_minutes=run_minutes, reused="reused from an earlier run" 
 # ## Confusion matrices
 
 # %% tags=["remove-cell"]
-show = r0[r0["table"].notna()].reset_index()
-extra = r0[(r0["group"] == "baseline") & r0["table"].isna()].reset_index()
-show = pd.concat([show, extra], ignore_index=True)
-titles = {}
-for _, r in show.iterrows():
-    lab = skybias.experiment_label(r["train_spiral"], r["train_elliptical"], r["test_region"])
-    titles[r["experiment"]] = (f"T{int(r['table'])}: " if pd.notna(r["table"]) else "") + lab
-ncol = 5
-nrow = int(np.ceil(len(show) / ncol))
-fig, axes = plt.subplots(nrow, ncol, figsize=(2.1 * ncol, 2.2 * nrow), squeeze=False)
-skybias.plot_confusions(axes, show, titles)
-fig.tight_layout()
-plots.glue_figure("fig_confusions", fig)
-base = {r: r0.loc[f"s{r}e{r}->t{r}"] for r in REGIONS if f"s{r}e{r}->t{r}" in r0.index}
-plots.glue_numbers(**{f"acc_base_{r}": float(v["accuracy"]) for r, v in base.items()},
-                   acc_min=float(r0["accuracy"].min()), acc_max=float(r0["accuracy"].max()),
-                   paper_acc_t3=float((7850 + 7244) / 16000), paper_acc_t4=float((7699 + 7550) / 16000))
+show, titles, numbers = skybias.confusion_panels(results, setup.regions)
+plots.glue_figure("fig_confusions", skyplots.confusion_figure(show, titles))
+plots.glue_numbers(**numbers)
 
 # %% [markdown]
 # ```{glue:figure} fig_confusions
@@ -308,53 +230,8 @@ plots.glue_numbers(**{f"acc_base_{r}": float(v["accuracy"]) for r, v in base.ite
 # region ("favoured") should gain.
 
 # %% tags=["remove-cell"]
-has_ref = results["reference"] != ""
-dirn = results[has_ref & results["favoured"].isin(["spiral", "elliptical"])]
-match = np.sign(dirn["delta_p_spiral"]) == np.where(dirn["favoured"] == "spiral", 1, -1)
-ctrl = results[has_ref & (results["favoured"] == "neither")]
-conf = dirn
-base_sd = summ[summ["group"] == "baseline"]["p_spiral_sd"]
-paper_t6 = skybias.paper_summary()
-plots.glue_numbers(
-    n_dir=len(dirn), n_match=int(match.sum()),
-    match_p=skybias.binom_pvalue(int(match.sum()), len(dirn), 0.5),
-    frac_sig_conf=float((conf["p_value"] < 0.05).mean()), n_conf=len(conf),
-    frac_sig_ctrl=float((ctrl["p_value"] < 0.05).mean()) if len(ctrl) else np.nan, n_ctrl=len(ctrl),
-    frac_p5_conf=float((conf["p_value"] < 1e-5).mean()),
-    frac_p5_ctrl=float((ctrl["p_value"] < 1e-5).mean()) if len(ctrl) else np.nan,
-    base_sd_min=float(base_sd.min()), base_sd_max=float(base_sd.max()),
-    shift_abs=float(dirn["delta_p_spiral"].abs().mean()),
-    ctrl_verdict=("That is far more than 5 %: the test cannot tell a sky-location effect from the noise of "
-                  "training." if len(ctrl) and (ctrl["p_value"] < 0.05).mean() > 0.15
-                  else "In this run that rate is not far above 5 %."),
-    paper_t3_spiral=int(paper_t6.loc[3, "fp"] + paper_t6.loc[3, "tp"]), paper_t6_p=float(paper_t6.loc[6, "p_spiral"]),
-    paper_t4_fp=int(paper_t6.loc[4, "fp"]), paper_t7_fp=int(paper_t6.loc[7, "fp"]),
-    paper_t8_spiral=int(paper_t6.loc[8, "fp"] + paper_t6.loc[8, "tp"]),
-    paper_t9_spiral=int(paper_t6.loc[9, "fp"] + paper_t6.loc[9, "tp"]),
-    paper_t89_diff=float(paper_t6.loc[9, "p_spiral"] - paper_t6.loc[8, "p_spiral"]),
-    paper_n_test6=int(paper_t6.loc[6, ["tn", "fp", "fn", "tp"]].sum()),
-)
-
-fig, ax = plt.subplots(figsize=(7.6, 4.4))
-exps = summ[summ["reference"].fillna("") != ""]
-colors = {"spiral": plots.COLORS["disk"], "elliptical": plots.COLORS["smooth"], "neither": "0.45"}
-ypos = np.arange(len(exps))[::-1]
-for y, (name, r) in zip(ypos, exps.iterrows()):
-    vals = results.loc[results["experiment"] == name, "delta_p_spiral"]
-    ax.plot(vals, np.full(len(vals), y), "o", ms=3, alpha=0.45, color=colors[r["favoured"]])
-    ax.errorbar(r["delta"], y, xerr=r["delta_sd"] if np.isfinite(r["delta_sd"]) else None, fmt="s", ms=5, capsize=2,
-                color=colors[r["favoured"]])
-    if pd.notna(r["table"]) and np.isfinite(paper_t6.loc[int(r["table"]), "delta"]):
-        ax.plot(paper_t6.loc[int(r["table"]), "delta"], y, "D", mfc="none", mec="k", ms=6)
-ax.axvline(0, color="0.6", lw=0.8)
-ax.set_yticks(ypos, [(f"T{int(r['table'])} " if pd.notna(r["table"]) else "") +
-                     skybias.experiment_label(r["train_spiral"], r["train_elliptical"], r["test_region"])
-                     for _, r in exps.iterrows()], fontsize=7.5)
-ax.set_xlabel("predicted-spiral fraction minus that of the same-region network")
-ax.legend(handles=[Line2D([], [], marker="s", ls="", color=colors[k], label=f"favoured: {k}") for k in colors]
-          + [Line2D([], [], marker="D", ls="", mfc="none", mec="k", label="Dhar & Shamir")], fontsize=7.5,
-          loc="lower right")
-plots.glue_figure("fig_shifts", fig)
+plots.glue_numbers(**skybias.binomial_summary(results, summ))
+plots.glue_figure("fig_shifts", skyplots.shift_figure(results, summ))
 
 # %% [markdown]
 # ```{glue:figure} fig_shifts
@@ -371,10 +248,10 @@ plots.glue_figure("fig_shifts", fig)
 #
 # In {glue:text}`n_match` of {glue:text}`n_dir` experiment repeats with a favoured class the shift
 # goes in the expected direction (sign test p = {glue:text}`match_p:.2g`). The binomial test calls
-# {glue:text}`frac_sig_conf:.0%` of them significant (p < 0.05; {glue:text}`frac_p5_conf:.0%` at
+# {glue:text}`frac_sig_conf:.0%` of them significant (p < {glue:text}`significance`; {glue:text}`frac_p5_conf:.0%` at
 # Dhar & Shamir's p < 10⁻⁵), and it calls {glue:text}`frac_sig_ctrl:.0%` of the
 # {glue:text}`n_ctrl` control comparisons significant — networks trained on both classes from the
-# same regions, where the training set favours nothing and a sound test would flag about 5 %
+# same regions, where the training set favours nothing and a sound test would flag about {glue:text}`significance:.0%`
 # ({glue:text}`frac_p5_ctrl:.0%` at p < 10⁻⁵). {glue:text}`ctrl_verdict` The test treats the
 # reference's rate as exact: it accounts for the finite test set, not for the network. Two
 # networks trained on different random draws of equally good training data disagree by
@@ -389,9 +266,8 @@ plots.glue_figure("fig_shifts", fig)
 # ## Table 16 side by side
 
 # %% tags=["remove-cell"]
-t16 = skybias.summary_table(summ)
-t16["binomial p (repeat 0)"] = [f"{v:.2g}" if np.isfinite(v) else "–" for v in t16["binomial p (repeat 0)"]]
-plots.glue_numbers(n_t16=len(t16))
+t16, numbers = skybias.table16(summ)
+plots.glue_numbers(**numbers)
 
 # %% tags=["remove-input"]
 plots.table(t16, "Table 9.5. Dhar & Shamir's experiments (Pan-STARRS data sets 1–3, SDSS A and B; p(spiral) "
@@ -413,27 +289,8 @@ plots.table(t16, "Table 9.5. Dhar & Shamir's experiments (Pan-STARRS data sets 1
 # of their {glue:text}`paper_n_test6:,` test galaxies.
 
 # %% tags=["remove-cell"]
-rep_rows = ["s1e2->t1", "s1e2->t2", "s1e1->t1", "s2e2->t2"]
-rep_tab = pd.DataFrame({
-    name: {"repeats": int(summ.loc[name, "n_repeats"]), "test galaxies": int(summ.loc[name, "n_test"]),
-           "misclassified ellipticals: mean": summ.loc[name, "fp_mean"],
-           "sd": results.loc[results["experiment"] == name, "fp"].std(ddof=1),
-           "max": summ.loc[name, "fp_max"],
-           "misclassified spirals: mean": summ.loc[name, "fn_mean"],
-           "sd.": results.loc[results["experiment"] == name, "fn"].std(ddof=1),
-           "p(spiral) sd": summ.loc[name, "p_spiral_sd"]}
-    for name in rep_rows if name in summ.index}).T
-rep_tab = rep_tab.astype(float).astype({"repeats": int, "test galaxies": int, "max": int})
-rep_tab.index = [skybias.experiment_label(*summ.loc[n, ["train_spiral", "train_elliptical", "test_region"]])
-                 for n in rep_tab.index]
-PR = skybias.PAPER_REPEATS
-root_n = float(np.sqrt(skybias.PAPER_SETUP["n_repeats"]))
-n_t6 = float(skybias.PAPER_CONFUSION.loc[6, ["tn", "fp", "fn", "tp"]].sum())
-plots.glue_numbers(paper_fp6=PR[6]["fp_mean"], paper_fp6_pm=PR[6]["fp_pm"], paper_fn6=PR[6]["fn_mean"],
-                   paper_fn6_pm=PR[6]["fn_pm"], paper_fp6_sd=PR[6]["fp_pm"] * root_n,
-                   paper_fn6_sd=PR[6]["fn_pm"] * root_n, paper_sd_frac=100 * PR[6]["fp_pm"] * root_n / n_t6,
-                   paper_sd_frac2=100 * PR[6]["fn_pm"] * root_n / n_t6,
-                   rep_sd_max=float(rep_tab["p(spiral) sd"].max()) if len(rep_tab) else np.nan)
+rep_tab, numbers = skybias.repeat_spread(results, summ)
+plots.glue_numbers(**numbers)
 
 # %% tags=["remove-input"]
 plots.table(rep_tab, "Table 9.6. Repeat-to-repeat spread of the confusion counts of the Table 6/7 counterpart "
@@ -471,68 +328,9 @@ plots.table(rep_tab, "Table 9.6. Repeat-to-repeat spread of the confusion counts
 # galaxies from each region, the same number in total — should show only $R$.
 
 # %% tags=["remove-cell"]
-anis = skybias.anisotropy(results)
-sc = skybias.swap_contrast(anis)
-sc["pair"] = sc["region_a"] + " vs " + sc["region_b"]
-g = sc.groupby("pair", sort=False)
-sc_tab = pd.DataFrame({
-    "repeats": g.size(), "Δ, S a E b": g["delta_SaEb"].mean(), "Δ, S b E a": g["delta_SbEa"].mean(),
-    "swap contrast C": g["contrast"].mean(), "C sd": g["contrast"].std(ddof=1),
-    "C > 0": g["contrast"].apply(lambda v: int((v > 0).sum())),
-    "region effect R": g["region_effect"].mean(), "Δ balanced": g["delta_balanced"].mean(),
-    "Δ combined 1+2+3": g["delta_combined"].mean(),
-})
-n_pos = int((sc["contrast"] > 0).sum())
-sign_p = skybias.binom_pvalue(n_pos, len(sc), 0.5) if len(sc) else np.nan
-bal = sc["delta_balanced"].dropna()
-swap_abs = pd.concat([sc["delta_SaEb"], sc["delta_SbEa"]]).abs()
-pair12 = sc_tab.loc["1 vs 2"] if "1 vs 2" in sc_tab.index else None
-pair23 = sc_tab.loc["2 vs 3"] if "2 vs 3" in sc_tab.index else None
-max_chi2_sig = float((anis.loc[anis["train_mode"] == "union", "p_value"] < 0.05).mean()) if len(anis) else np.nan
-c_mean = float(sc["contrast"].mean()) if len(sc) else np.nan
-if len(sc) and c_mean > 0 and sign_p < 0.05:
-    contrast_verdict = "the effect Dhar & Shamir described is there, and consistent"
-elif len(sc) and c_mean > 0:
-    contrast_verdict = "the effect points the way Dhar & Shamir found, but is not significant in this run"
-else:
-    contrast_verdict = "the effect Dhar & Shamir described does not show in this run"
-bal_t = float(stats.ttest_1samp(bal, 0.0).pvalue) if len(bal) > 1 else np.nan
-bal_abs = float(bal.abs().mean()) if len(bal) else np.nan
-swap_mean_abs = float(swap_abs.mean()) if len(swap_abs) else np.nan
-if len(bal) and bal_abs < swap_mean_abs and not bal_t < 0.05:
-    bal_verdict = ("their Δ scatters around zero, with no class to favour, and is smaller than that of the "
-                   "confounded networks")
-else:
-    bal_verdict = "in this run the balanced networks' Δ is not clearly smaller than that of the confounded ones"
-plots.glue_numbers(
-    contrast_verdict=contrast_verdict, bal_verdict=bal_verdict, bal_mean=float(bal.mean()) if len(bal) else np.nan,
-    bal_sd=float(bal.std(ddof=1)) if len(bal) > 1 else np.nan, bal_t=bal_t, n_bal=len(bal),
-    n_bal_pos=int((bal > 0).sum()), c_sd=float(sc["contrast"].std(ddof=1)) if len(sc) > 1 else np.nan,
-    n_sc=len(sc), n_pos=n_pos, sign_p=sign_p, c_mean=c_mean, c_min=float(sc["contrast"].min()),
-    c_max=float(sc["contrast"].max()), bal_abs=bal_abs, swap_abs=swap_mean_abs,
-    r_abs=float(sc["region_effect"].abs().mean()),
-    c12=float(pair12["swap contrast C"]) if pair12 is not None else np.nan,
-    c23=float(pair23["swap contrast C"]) if pair23 is not None else np.nan,
-    n_test_2=2 * n_test, frac_chi2_sig=max_chi2_sig,
-    n_rep23=int(pair23["repeats"]) if pair23 is not None else 0,
-)
-
-fig, ax = plt.subplots(figsize=(6.8, 3.8))
-kinds = [("delta_SaEb", "spirals from a, ellipticals from b", plots.COLORS["disk"], "^"),
-         ("delta_SbEa", "spirals from b, ellipticals from a", plots.COLORS["smooth"], "v"),
-         ("delta_balanced", "balanced: both from a and b", plots.COLORS["ddb"], "o"),
-         ("delta_combined", "combined 1+2+3", "0.4", "s")]
-pairs = list(sc_tab.index)
-for k, (col, lab, colr, mk) in enumerate(kinds):
-    for i, pr in enumerate(pairs):
-        v = sc.loc[sc["pair"] == pr, col].dropna()
-        ax.plot(np.full(len(v), i + (k - 1.5) * 0.14), v, mk, color=colr, ms=5, alpha=0.8,
-                label=lab if i == 0 else None)
-ax.axhline(0, color="0.6", lw=0.8)
-ax.set_xticks(range(len(pairs)), [f"regions {pr}" for pr in pairs])
-ax.set_ylabel(r"$\Delta$ = p(spiral) in a $-$ p(spiral) in b")
-ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
-plots.glue_figure("fig_anisotropy", fig)
+sc, sc_tab, numbers = skybias.swap_section(results)
+plots.glue_numbers(**numbers)
+plots.glue_figure("fig_anisotropy", skyplots.anisotropy_figure(sc))
 
 # %% [markdown]
 # ```{glue:figure} fig_anisotropy
@@ -569,7 +367,7 @@ plots.table(sc_tab, "Table 9.7. Apparent spiral excess Δ of region a over regio
 # fields give a weaker effect (with so few repeats, an indication only). With
 # {glue:text}`n_test_2:,` test galaxies per region the χ² test
 # of a single network's $\Delta$ rarely reaches significance ({glue:text}`frac_chi2_sig:.0%` of
-# the confounded networks at p < 0.05): in a real catalog of millions of galaxies it would.
+# the confounded networks at p < {glue:text}`significance`): in a real catalog of millions of galaxies it would.
 #
 # **Balancing the regions.** A network trained with both classes drawn equally from both
 # regions has no class that shares a region with its training images, so the sky-location term
@@ -590,69 +388,13 @@ plots.table(sc_tab, "Table 9.7. Apparent spiral excess Δ of region a over regio
 # leaving out those that were in chapter 4's training split.
 
 # %% tags=["remove-cell"]
-ddb_rows, ddb_tests = {}, {}
-ddb_status = "not measured (chapter 4's networks or labels were not found)"
-models_dir = p.root / "models"
-split0 = skybias.split_for_repeat(sample, n_train, n_test, cfg.seed, 0, REGIONS)
-test0 = np.flatnonzero(split0["part"].to_numpy() == "test")
-n_excluded = 0
-if (models_dir / "ddb.pt").exists() and p.labels.exists():
-    from galbias.models import load_model
-    from galbias.train import predict
-
-    lab = artifacts.read_parquet(p.labels, columns=["id", "split"])
-    trained_on = set(lab.loc[lab["split"] == "train", "id"].to_numpy())
-    keep = np.array([i not in trained_on for i in split0["id"].to_numpy()[test0]])
-    n_excluded = int((~keep).sum())
-    rows = test0[keep]
-    y_true = sample["y"].to_numpy()[rows]
-    reg = sample["region"].to_numpy()[rows]
-    series = {"truth": y_true}
-    votes = majority_vote(catalog.set_index("dr7objid" if "dr7objid" in catalog else "id")
-                          .loc[sample["id"].to_numpy()[rows]].reset_index(), "weighted_fraction")
-    series["GZ2B labels"] = (votes == 1).astype(int)
-    with skybias.torch_threads(1):
-        for name, title in (("ce_gz2b", "CE on GZ2B"), ("ddb", "DDB on GZ2B")):
-            if (models_dir / f"{name}.pt").exists():
-                model, _ = load_model(models_dir / f"{name}.pt")
-                series[title] = (predict(model, cache, rows, device="cpu") > 0.5).astype(int)
-    for title, yp in series.items():
-        tab_r, tests_r = skybias.region_dependence(y_true, yp, reg)
-        ddb_rows[title] = tab_r
-        ddb_tests[title] = tests_r
-    ddb_status = f"applied to {len(rows):,} test galaxies"
-if ddb_rows:
-    ddb_tab = pd.concat({k: v["pred_disk"] for k, v in ddb_rows.items()}, axis=1)
-    ddb_tab.insert(0, "galaxies", ddb_rows["truth"]["n"].astype(int))
-    for k in ddb_rows:
-        if k != "truth":
-            ddb_tab[f"{k}: disks recovered"] = ddb_rows[k]["recall_disk"]
-    ddb_p = pd.DataFrame(ddb_tests).T.rename(columns={"chi2_all": "χ² all", "chi2_disk": "χ² true disks",
-                                                       "chi2_smooth": "χ² true smooth"})
-    spread = {k: float(v["pred_disk"].max() - v["pred_disk"].min()) for k, v in ddb_rows.items()}
-    rspread = {k: float(v["recall_disk"].max() - v["recall_disk"].min()) for k, v in ddb_rows.items()}
-    worst = {k: int(v["recall_disk"].idxmin()) for k, v in ddb_rows.items()}
-else:
-    ddb_tab = pd.DataFrame({"note": [ddb_status]})
-    ddb_p = pd.DataFrame({"note": [ddb_status]})
-    spread, rspread, worst = {}, {}, {}
-pdisk = {k: float(ddb_tests.get(k, {}).get("chi2_disk", np.nan)) for k in ("GZ2B labels", "CE on GZ2B", "DDB on GZ2B")}
-ddb_verdict = skybias.dependence_verdict(pdisk["GZ2B labels"], pdisk["CE on GZ2B"], pdisk["DDB on GZ2B"]) \
-    if ddb_rows else "not measured in this run"
-plots.glue_numbers(
-    ddb_status=ddb_status, n_excluded=n_excluded, ddb_verdict=ddb_verdict,
-    rspread_gz2b=rspread.get("GZ2B labels", np.nan), rspread_ce=rspread.get("CE on GZ2B", np.nan),
-    rspread_ddb=rspread.get("DDB on GZ2B", np.nan),
-    spread_truth=spread.get("truth", np.nan), spread_gz2b=spread.get("GZ2B labels", np.nan),
-    spread_ce=spread.get("CE on GZ2B", np.nan), spread_ddb=spread.get("DDB on GZ2B", np.nan),
-    worst_gz2b=worst.get("GZ2B labels", -1),
-    p_gz2b_disk=float(ddb_tests.get("GZ2B labels", {}).get("chi2_disk", np.nan)),
-    p_ce_disk=float(ddb_tests.get("CE on GZ2B", {}).get("chi2_disk", np.nan)),
-    p_ddb_disk=float(ddb_tests.get("DDB on GZ2B", {}).get("chi2_disk", np.nan)),
-    p_ddb_all=float(ddb_tests.get("DDB on GZ2B", {}).get("chi2_all", np.nan)),
-    p_ddb_smooth=float(ddb_tests.get("DDB on GZ2B", {}).get("chi2_smooth", np.nan)),
-    total_minutes=(time.perf_counter() - t_start) / 60,
-)
+try:
+    labels = steps.load_labels(cfg)
+except (FileNotFoundError, artifacts.StaleArtifactError):
+    labels = None  # the section then says that it could not be measured
+ddb_tab, ddb_p, numbers = skybias.region_dependence_section(
+    sample, catalog, cache, setup.n_train, setup.n_test, cfg.seed, p.root / "models", labels, setup.regions)
+plots.glue_numbers(**numbers, total_minutes=(time.perf_counter() - t_start) / 60)
 
 # %% tags=["remove-input"]
 plots.table(ddb_tab, "Table 9.8. Fraction of the test galaxies of each region that are disks (truth), labelled "
@@ -666,8 +408,7 @@ plots.table(ddb_p, "Table 9.9. χ² tests of predicted class against region: for
             precision=3)
 
 # %% [markdown]
-# Chapter 4's networks were {glue:text}`ddb_status` ({glue:text}`n_excluded:,` test galaxies from chapter
-# 4's training split left out). The fraction of galaxies called disk varies between regions by
+# Chapter 4's networks were {glue:text}`ddb_applied`. The fraction of galaxies called disk varies between regions by
 # {glue:text}`spread_truth:.3f` for the truth (sampling only), {glue:text}`spread_gz2b:.3f` for
 # the volunteer labels, {glue:text}`spread_ce:.3f` for the cross-entropy network and
 # {glue:text}`spread_ddb:.3f` for DDB. Among the true disks alone — like with like — the share
@@ -675,7 +416,7 @@ plots.table(ddb_p, "Table 9.9. χ² tests of predicted class against region: for
 # {glue:text}`worst_gz2b`; χ² p = {glue:text}`p_gz2b_disk:.2g`), {glue:text}`rspread_ce:.3f` for
 # CE on GZ2B (p = {glue:text}`p_ce_disk:.2g`) and {glue:text}`rspread_ddb:.3f` for DDB
 # (p = {glue:text}`p_ddb_disk:.2g`; true smooth galaxies: p = {glue:text}`p_ddb_smooth:.2g`).
-# In short, {glue:text}`ddb_verdict`. (`nan`: chapter 4 has not been run for this profile.)
+# In short, {glue:text}`ddb_verdict`.
 #
 # ## Summary
 #

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias.catalog import ANSWERS
+from galbias.data.catalog import ANSWERS
 
 
 def synthetic_catalog(n: int = 3000, seed: int = 0, theta: float = 10.0) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias import artifacts
+from galbias.core import artifacts
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):

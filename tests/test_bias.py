@@ -10,18 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galbias import bias
-from galbias.bias import (
-    BiasFitError,
-    bias_metrics,
-    bias_probability,
-    cv14,
-    cv18,
-    equal_count_bins,
-    fit_theta,
-    kdtree_cells,
-    theta_vs_bins,
-)
+from galbias.data import binning
+from galbias.data.binning import BinningError, equal_count_bins
+from galbias.methods import bias, metrics
+from galbias.methods.bias import BiasFitError, bias_probability, fit_theta, theta_vs_bins
+from galbias.methods.metrics import bias_metrics, cv14, cv18, kdtree_cells
 
 
 def draw(n: int, theta: float | None, f_s: float = 0.4, seed: int = 0):
@@ -279,8 +272,8 @@ def test_cv18_bootstrap_weights_equal_explicit_resample():
     alpha, obs, _, X = draw(2000, theta=10.0, seed=12)
     rng = np.random.default_rng(0)
     w = np.bincount(rng.integers(0, alpha.size, alpha.size), minlength=alpha.size)
-    a_order, smooth, Xf, orders, nb, depth = bias._prepare_cv(alpha, obs, X, 4, 3)
-    fast = bias._cv_core(a_order, smooth, Xf, orders, w, depth, nb)
+    a_order, smooth, Xf, orders, nb, depth = metrics._prepare_cv(alpha, obs, X, 4, 3)
+    fast = metrics._cv_core(a_order, smooth, Xf, orders, w, depth, nb)
     rep = np.repeat(np.arange(alpha.size), w)
     assert fast == pytest.approx(naive_cv18(alpha[rep], obs[rep], X[rep], 4, 3), rel=1e-12)
 

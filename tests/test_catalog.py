@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from galbias import catalog
-from galbias.catalog import CatalogError, validate_catalog
+from galbias.data import catalog
+from galbias.data.catalog import CatalogError, validate_catalog
 
 
 def test_synthetic_catalog_validates(catalog_df):

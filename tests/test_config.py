@@ -1,14 +1,13 @@
 import pytest
 
-from galbias import config
-from galbias.config import ConfigError, get_profile
+from galbias.compendium import config
+from galbias.compendium.config import ConfigError, get_profile
 
 
 def test_profiles_exist_and_default_is_demo():
     assert {"demo", "smoke", "paper"} <= set(config.PROFILES)
     assert get_profile("demo").data_source == "mock"
     assert get_profile("paper").data_source == "gz2"
-    assert get_profile("demo").has_truth and not get_profile("paper").has_truth
 
 
 def test_unknown_profile_lists_valid_ones():

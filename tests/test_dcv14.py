@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias.bias import BiasFitError, bias_probability
-from galbias.dcv14 import _theta_mstep, fit_dcv14
+from galbias.methods.bias import BiasFitError, bias_probability
+from galbias.methods.dcv14 import _theta_mstep, fit_dcv14
 
 TRUE_W = np.array([1.5, -1.0, 0.8])
 TRUE_W0 = 0.3

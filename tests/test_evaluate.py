@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias.evaluate import classification_metrics, hard_labels
+from galbias.methods.metrics import classification_metrics, hard_labels
 
 
 def test_metrics_by_hand():

@@ -18,10 +18,12 @@ import pandas as pd
 import pytest
 from astropy.table import Table
 
-from galbias import artifacts, gz2
-from galbias.catalog import ANSWERS, OPTIONAL, REQUIRED, CatalogError, load_catalog, validate_catalog
-from galbias.config import get_profile
-from galbias.images import check_images, read_jpeg
+from galbias.core import artifacts
+from galbias.data import gz2
+from galbias.data.regions import assign_region
+from galbias.data.catalog import ANSWERS, OPTIONAL, REQUIRED, CatalogError, load_catalog, validate_catalog
+from galbias.compendium.config import get_profile
+from galbias.data.images import check_images, read_jpeg
 
 FIX = Path(__file__).parent / "fixtures" / "gz2"
 GZ2_CSV = FIX / "gz2_hart16_sample.csv"
@@ -68,7 +70,7 @@ class FakeDownloader:
 def fake_download(monkeypatch):
     def install(payload: bytes) -> FakeDownloader:
         fake = FakeDownloader(payload)
-        monkeypatch.setattr(gz2, "_downloader", lambda **kw: fake)
+        monkeypatch.setattr(gz2.download, "_downloader", lambda **kw: fake)
         return fake
     return install
 
@@ -78,9 +80,9 @@ def fake_download(monkeypatch):
 def test_assign_region_boxes_and_edges():
     ra = [10, 190, 190, 250, 100, 0, 20, 180, 200, 370, 250]
     dec = [10, 10, 30, 25, 10, 0, 10, 20, 30, 5, 35]
-    assert gz2.assign_region(ra, dec).tolist() == [1, 2, 3, 4, 0, 1, 0, 3, 0, 1, 0]
-    assert gz2.assign_region(5.0, 5.0).item() == 1
-    assert gz2.assign_region(np.array([]), np.array([])).shape == (0,)
+    assert assign_region(ra, dec).tolist() == [1, 2, 3, 4, 0, 1, 0, 3, 0, 1, 0]
+    assert assign_region(5.0, 5.0).item() == 1
+    assert assign_region(np.array([]), np.array([])).shape == (0,)
 
 
 # --- pooch downloads ---------------------------------------------------------------------------
@@ -134,10 +136,41 @@ def test_fetch_file_unknown_name(tmp_path):
         gz2.fetch_file("nope.csv", tmp_path)
 
 
-def test_real_downloader_is_pooch_http():
-    import pooch
+@pytest.fixture
+def local_server(tmp_path):
+    """An HTTP server on localhost serving ``tmp_path/www`` (the real network layer, no internet)."""
+    import functools
+    import http.server
+    import threading
 
-    assert isinstance(gz2._downloader(progressbar=False), pooch.HTTPDownloader)
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield www, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    thread.join()
+
+
+def test_real_downloader_fetches_over_http_and_checks_the_hash(tmp_path, local_server, monkeypatch):
+    www, base = local_server
+    data = gz2_bytes()
+    (www / gz2.GZ2_FILE).write_bytes(data)
+    monkeypatch.setitem(gz2.download.URLS, gz2.GZ2_FILE, base + gz2.GZ2_FILE)
+    raw = tmp_path / "raw"
+    path = gz2.fetch_file(gz2.GZ2_FILE, raw, registry={gz2.GZ2_FILE: f"sha256:{sha(data)}"}, progressbar=False,
+                          retries=0)
+    assert path.read_bytes() == data
+    # the server now has another file under that name: the hash check rejects it and nothing is kept
+    (www / gz2.GZ2_FILE).write_bytes(data + b"tampered")
+    path.unlink()
+    with pytest.raises(gz2.DownloadError, match="rejected"):
+        gz2.fetch_file(gz2.GZ2_FILE, raw, registry={gz2.GZ2_FILE: f"sha256:{sha(data)}"}, progressbar=False,
+                       retries=0)
+    assert not (raw / gz2.GZ2_FILE).exists()
 
 
 # --- GZ2 table ---------------------------------------------------------------------------------
@@ -209,7 +242,7 @@ def test_sdss_sql_dr7_and_later():
     sql = gz2.sdss_photometry_sql([1, 22], 7)
     assert "FROM PhotoObj AS p" in sql and "JOIN Field AS f ON f.fieldID = p.fieldID" in sql
     assert "LEFT OUTER JOIN SpecObj" in sql and "IN (1,22)" in sql
-    for c in gz2.SDSS_COLUMNS:
+    for c in gz2.download.SDSS_COLUMNS:
         assert f"AS {c}" in sql
     assert "PhotoObjDR7" in gz2.sdss_photometry_sql([1], 17)
     with pytest.raises(ValueError):
@@ -303,7 +336,7 @@ def test_fetch_simard_queries_vizier(tmp_path, monkeypatch):
 
     monkeypatch.setattr(astroquery.vizier, "Vizier", FakeVizier)
     path = gz2.fetch_simard(tmp_path, objids=IDS[:6])
-    assert seen == {"columns": list(gz2.SIMARD_COLUMNS), "row_limit": -1, "catalog": "J/ApJS/196/11/table3"}
+    assert seen == {"columns": list(gz2.download.SIMARD_COLUMNS), "row_limit": -1, "catalog": "J/ApJS/196/11/table3"}
     df = gz2.read_simard(path)
     assert sorted(df["objID"]) == sorted(set(IDS[:6]) - {IDS[2]})  # row 2 has no fit
     row3 = df.set_index("objID").loc[IDS[3]]
@@ -331,7 +364,7 @@ def test_fetch_images_params_skip_and_atomic(tmp_path, monkeypatch):
         calls.append((url, dict(params)))
         return JPEG_BYTES
 
-    monkeypatch.setattr(gz2, "_http_get", fake_get)
+    monkeypatch.setattr(gz2.cutouts, "_http_get", fake_get)
     (tmp_path / "images").mkdir()
     shutil.copy(FIX / "587722981736000017.jpg", tmp_path / cat.file_loc[0])  # valid: skipped
     shutil.copy(FIX / "corrupt.jpg", tmp_path / cat.file_loc[1])  # corrupt: fetched again
@@ -363,7 +396,7 @@ def test_fetch_images_retries_then_reports_failures(tmp_path, monkeypatch):
             raise ConnectionError("reset by peer")
         return JPEG_BYTES
 
-    monkeypatch.setattr(gz2, "_http_get", flaky)
+    monkeypatch.setattr(gz2.cutouts, "_http_get", flaky)
     with pytest.raises(gz2.DownloadError) as err:
         gz2.fetch_images(cat, tmp_path, progressbar=False, retries=2, backoff=0)
     msg = str(err.value)
@@ -517,10 +550,10 @@ def test_prepare_end_to_end_offline(tmp_path, monkeypatch, fake_download, fake_s
             return [Table.read(SIMARD_CSV, format="ascii.csv")]
 
     monkeypatch.setattr(astroquery.vizier, "Vizier", FakeVizier)
-    monkeypatch.setattr(gz2, "_http_get", lambda url, params, timeout: JPEG_BYTES)
+    monkeypatch.setattr(gz2.cutouts, "_http_get", lambda url, params, timeout: JPEG_BYTES)
     raw, out = tmp_path / "raw", tmp_path / "survey"
     with pytest.warns(gz2.UnverifiedDownloadWarning):
-        cat = gz2.prepare(get_profile("paper"), raw, out, progressbar=False, chunk_size=6)
+        cat = gz2.prepare(get_profile("paper"), out_dir=out, raw_dir=raw, progressbar=False, chunk_size=6)
     assert len(cat) == 20 - len(CUT_ROWS)
     assert check_images(cat, out) == len(cat)
     assert (out / "catalog.parquet").exists() and (raw / "gz2_hart16.csv.gz.sha256").exists()

@@ -1,4 +1,4 @@
-"""Tests of galbias.images: decoding, cropping and the early image check."""
+"""Tests of galbias.data.images: decoding, cropping and the early image check."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias.catalog import CatalogError
-from galbias.images import ImageError, centre_crop, check_images, decode_jpeg_bytes, is_valid_jpeg, read_jpeg
+from galbias.data.catalog import CatalogError
+from galbias.data.images import ImageError, centre_crop, check_images, decode_jpeg_bytes, is_valid_jpeg, read_jpeg
 
 FIX = Path(__file__).parent / "fixtures" / "gz2"
 GOOD = sorted(p for p in FIX.glob("5877*.jpg"))
 
 
-def test_fixture_images_present():
-    assert len(GOOD) == 2
-    assert (FIX / "corrupt.jpg").exists() and (FIX / "not_an_image.jpg").exists()
+def test_every_fixture_file_is_classified_as_good_or_bad():
+    """The fixtures in the real formats: two good cut-outs, a grey one, a truncated and a fake JPEG."""
+    verdict = {p.name: is_valid_jpeg(p) for p in FIX.glob("*.jpg")}
+    assert verdict == {GOOD[0].name: True, GOOD[1].name: True, "grey.jpg": True, "corrupt.jpg": False,
+                       "not_an_image.jpg": False}
 
 
 def test_read_jpeg_good():

@@ -12,9 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
-from galbias import images
-from galbias.catalog import CatalogError
-from galbias.images import (CachedImages, ImageCache, ImageError, augment_dihedral, build_cache, random_codes,
+from galbias.data import cache as images
+from galbias.data.catalog import CatalogError
+from galbias.data.images import ImageError
+from galbias.data.cache import (CachedImages, ImageCache, augment_dihedral, build_cache, random_codes,
                             to_float)
 
 

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias import catalog, labels
-from galbias.catalog import CatalogError
+from galbias.data import catalog, labels
+from galbias.data.catalog import CatalogError
 from conftest import synthetic_catalog
 
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galbias.losses import cross_entropy, ddb_log_likelihood, ddb_nll, get_loss, log1mexp, needs_theta
+from galbias.methods.losses import cross_entropy, ddb_log_likelihood, ddb_nll, get_loss, log1mexp, needs_theta
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -183,9 +183,23 @@ def test_get_loss():
     assert get_loss("ce") is cross_entropy
     assert get_loss("ddb") is ddb_nll
     assert needs_theta("ddb") and not needs_theta("ce")
-    with pytest.raises(ValueError, match="unknown loss 'mse'; use one of ce, ddb"):
+    with pytest.raises(ValueError, match="unknown loss 'mse'; use one of bce, ce, ddb"):
         get_loss("mse")
-    # both accept the same call
+    # all accept the same call
     logits, obs, alpha = torch.zeros(2, 2), torch.tensor([0, 1]), torch.ones(2)
     for name in ("ce", "ddb"):
         assert torch.isfinite(get_loss(name)(logits, obs, alpha, 10.0))
+    assert torch.isfinite(get_loss("bce")(torch.zeros(2, 1), obs, alpha, 10.0))
+
+
+def test_bce_is_two_class_cross_entropy_of_the_logit_difference():
+    """A single logit z equals two logits (0, z): sigmoid(z) is their softmax's disk share."""
+    from galbias.methods.losses import binary_cross_entropy, p_disk
+
+    z = torch.tensor([-2.0, 0.3, 4.0])
+    obs = torch.tensor([0, 1, 1])
+    two = torch.stack([torch.zeros(3), z], dim=1)
+    torch.testing.assert_close(binary_cross_entropy(z[:, None], obs), cross_entropy(two, obs))
+    torch.testing.assert_close(p_disk(z[:, None]), p_disk(two))
+    with pytest.raises(ValueError, match="shape"):
+        binary_cross_entropy(z, obs[:2])

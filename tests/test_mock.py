@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 from scipy import stats
 
-from galbias import catalog
-from galbias.config import get_profile
-from galbias.labels import majority_vote
+from galbias.data import catalog
+from galbias.compendium.config import get_profile
+from galbias.data.labels import majority_vote
 from galbias.mock import (
     draw_population,
     region_table,
@@ -24,9 +24,9 @@ from galbias.mock import (
     render_resolution_sequence,
     simulate_survey,
     simulate_votes,
-    smooth_fraction_vs_alpha,
 )
 from galbias.mock import profiles, survey
+from galbias.results.survey import smooth_fraction_vs_alpha
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from galbias.config import ConfigError, get_profile
-from galbias.models import (CompactResNet, build_model, compact_resnet, count_parameters, load_model,
+from galbias.compendium.config import ConfigError, get_profile
+from galbias.methods.models import (CompactResNet, build_model, compact_resnet, count_parameters, load_model,
                             model_from_spec, model_spec, paper_resnet50, target_layer)
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from galbias import cli, runner
-from galbias.config import ConfigError
+from galbias.compendium import cli, runner
+from galbias.compendium.config import ConfigError
 
 
 def test_chapters_in_order():

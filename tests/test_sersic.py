@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from galbias.sersic import (
+from galbias.results.sersic import (
     COLUMNS,
     SersicError,
     changed_to_disk,
@@ -93,7 +93,7 @@ def test_fractions_table_by_hand():
 
 
 def test_empty_group_gives_nan():
-    from galbias.sersic import Group
+    from galbias.results.sersic import Group
 
     t = fractions_table([1.0, 2.0], [Group("x", "a", "none", np.array([False, False]), "ddb")])
     assert t.loc[0, "count"] == 0 and np.isnan(t.loc[0, "frac_n_lt_3"]) and np.isnan(t.loc[0, "frac_n_gt_3"])
@@ -135,12 +135,12 @@ def test_write_sersic(tmp_path):
     back = pd.read_csv(path)
     assert list(back.columns) == COLUMNS and len(back) == len(t)
     assert json.loads((tmp_path / "sersic.manifest.json").read_text())["params"] == {"split": "test"}
-    with pytest.raises(SersicError, match="paper_value"):
+    with pytest.raises(KeyError, match="paper_value"):
         write_sersic(path, t.drop(columns="paper_value"), {}, {})
 
 
 def test_true_bulge_fractions(tmp_path):
-    from galbias.sersic import PANELS, true_bulge_fractions
+    from galbias.results.sersic import PANELS, true_bulge_fractions
 
     pd.DataFrame({"dr7objid": [1, 2], "true_bulge_frac": [0.1, 1.0], "x": [0, 0]}).to_parquet(tmp_path / "m.parquet")
     pd.DataFrame({"dr7objid": [1, 2]}).to_parquet(tmp_path / "r.parquet")

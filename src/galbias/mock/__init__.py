@@ -16,7 +16,6 @@ from .survey import (
     render_galaxy_views,
     render_resolution_sequence,
     simulate_survey,
-    smooth_fraction_vs_alpha,
 )
 from .volunteers import feature_visibility, simulate_votes
 
@@ -30,5 +29,4 @@ __all__ = [
     "render_resolution_sequence",
     "simulate_survey",
     "simulate_votes",
-    "smooth_fraction_vs_alpha",
 ]

@@ -56,11 +56,14 @@ Every number quoted in this docstring is set in the constants below.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from ..config import Profile
-from . import cosmo, profiles
+from ..core import seeds
+from ..data import cosmology as cosmo
+from . import profiles
 from .regions import EXTINCTION_COEFF, assign_regions
 
 #: probability that a drawn galaxy is a disk, before the selection cuts
@@ -277,7 +280,7 @@ def _draw_batch(rng: np.random.Generator, n: int) -> pd.DataFrame:
     return df
 
 
-def draw_population(cfg: Profile) -> pd.DataFrame:
+def draw_population(cfg: Any) -> pd.DataFrame:
     """All objects of the survey, in catalog order, with truth and photometry.
 
     Deterministic in ``cfg.seed`` (and ``n_galaxies``, ``star_fraction``); does not
@@ -290,7 +293,7 @@ def draw_population(cfg: Profile) -> pd.DataFrame:
         raise ValueError(f"n_galaxies must be positive, got {n}")
     if not 0.0 <= cfg.star_fraction < 0.5:
         raise ValueError(f"star_fraction must be in [0, 0.5), got {cfg.star_fraction}")
-    rng = np.random.default_rng(np.random.SeedSequence([int(cfg.seed), 0]))
+    rng = seeds.rng(cfg.seed, 0)
     parts, have = [], 0
     while have < n:
         batch = _draw_batch(rng, max(1000, int(1.5 * (n - have)) + 100))

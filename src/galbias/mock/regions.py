@@ -1,9 +1,8 @@
 """The four sky regions of the simulated survey and their observing conditions.
 
-The footprint echoes the sky boxes of Dhar & Shamir's sky-location experiment: four
-20 x 20 degree boxes, two of them adjacent (regions 2 and 3, near the north Galactic
-pole), one in the south Galactic cap (region 1) and one at intermediate Galactic latitude
-(region 4).  Each region was "observed" under different conditions, and *only* the
+The footprint is the four 20 x 20 degree sky boxes of :mod:`galbias.data.regions` (which
+echo Dhar & Shamir's fields: regions 2 and 3 adjacent near the north Galactic pole, region 1
+in the south Galactic cap, region 4 at intermediate Galactic latitude).  Each region was "observed" under different conditions, and *only* the
 conditions differ: galaxies are assigned to regions at random, independently of
 everything about them, so the galaxy populations are identical across regions by
 construction.  Any difference a classifier finds between regions therefore comes from the
@@ -39,6 +38,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from ..data.regions import SKY_BOXES, SkyBox
+
 #: extinction per unit E(B-V) in SDSS g, r, i (Schlafly & Finkbeiner 2011, R_V = 3.1)
 EXTINCTION_COEFF = {"g": 3.303, "r": 2.285, "i": 1.698}
 
@@ -54,15 +55,10 @@ EBV_LOG_SCATTER = 0.30
 
 
 @dataclass(frozen=True)
-class Region:
-    """One sky region and its observing conditions (see the module docstring for ranges)."""
+class Region(SkyBox):
+    """One sky region: its box (:class:`galbias.data.regions.SkyBox`) and its observing
+    conditions (see the module docstring for ranges)."""
 
-    region: int
-    name: str
-    ra_min: float
-    ra_max: float
-    dec_min: float
-    dec_max: float
     sky_r: float          #: sky surface brightness, r band, mag/arcsec^2
     noise_factor: float   #: extra multiplier on the sky-limited noise
     seeing_median: float  #: median PSF FWHM in r, arcsec
@@ -75,24 +71,17 @@ class Region:
         sky flux, times the region's noise factor."""
         return NOISE_1ARCSEC_REF * 10 ** (-0.2 * (self.sky_r - SKY_REF)) * self.noise_factor
 
-    @property
-    def area_deg2(self) -> float:
-        """Solid angle of the box in square degrees."""
-        d2r = np.pi / 180
-        return float((self.ra_max - self.ra_min) * (np.sin(self.dec_max * d2r) - np.sin(self.dec_min * d2r)) / d2r)
 
+#: the observing conditions of each region: one place for every number that differs between regions
+CONDITIONS: dict[int, dict[str, float]] = {
+    1: dict(sky_r=20.85, noise_factor=1.05, seeing_median=1.36, star_density=1500.0, ebv=0.045),
+    2: dict(sky_r=21.05, noise_factor=0.95, seeing_median=1.26, star_density=800.0, ebv=0.025),
+    3: dict(sky_r=21.20, noise_factor=0.90, seeing_median=1.20, star_density=600.0, ebv=0.020),
+    4: dict(sky_r=20.70, noise_factor=1.20, seeing_median=1.48, star_density=3000.0, ebv=0.070),
+}
 
-#: the survey footprint: one place for every number that differs between regions
-REGIONS: tuple[Region, ...] = (
-    Region(1, "south Galactic cap (RA 0-20, Dec 0-20)", 0.0, 20.0, 0.0, 20.0,
-           sky_r=20.85, noise_factor=1.05, seeing_median=1.36, star_density=1500.0, ebv=0.045),
-    Region(2, "north cap, low Dec (RA 180-200, Dec 0-20)", 180.0, 200.0, 0.0, 20.0,
-           sky_r=21.05, noise_factor=0.95, seeing_median=1.26, star_density=800.0, ebv=0.025),
-    Region(3, "north cap, high Dec (RA 180-200, Dec 20-40)", 180.0, 200.0, 20.0, 40.0,
-           sky_r=21.20, noise_factor=0.90, seeing_median=1.20, star_density=600.0, ebv=0.020),
-    Region(4, "intermediate latitude (RA 240-260, Dec 15-35)", 240.0, 260.0, 15.0, 35.0,
-           sky_r=20.70, noise_factor=1.20, seeing_median=1.48, star_density=3000.0, ebv=0.070),
-)
+#: the survey footprint: the data layer's boxes with this survey's conditions
+REGIONS: tuple[Region, ...] = tuple(Region(**asdict(b), **CONDITIONS[b.region]) for b in SKY_BOXES)
 
 
 def region_table() -> pd.DataFrame:

@@ -19,17 +19,18 @@
    (an interrupted shard's partly written JPEGs are simply overwritten with identical
    bytes).
 4. The catalog (population photometry + votes + measurements + truth) gets the
-   redshift-debiased vote fractions from :func:`galbias.labels.redshift_debias`, is
-   validated with :func:`galbias.catalog.validate_catalog` and written atomically as
+   redshift-debiased vote fractions from :func:`galbias.data.labels.redshift_debias`, is
+   validated with :func:`galbias.data.catalog.validate_catalog` and written atomically as
    ``catalog.parquet`` with a manifest.  A rerun with a fresh catalog only reads it.
 
 Helpers for the book: :func:`render_galaxy_views` (re-render a few objects),
-:func:`render_resolution_sequence` (one galaxy seen at several alphas),
-:func:`smooth_fraction_vs_alpha` (observed vs true smooth fraction in alpha bins); the
-region table is :func:`galbias.mock.regions.region_table`.
+:func:`render_resolution_sequence` (one galaxy seen at several alphas); the region table is
+:func:`galbias.mock.regions.region_table`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import hashlib
 import os
@@ -39,14 +40,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import artifacts, catalog
-from ..config import Profile
-from . import cosmo, measure, profiles, render
+from ..core import artifacts, seeds
+from ..data import catalog
+from ..data import cosmology as cosmo
+from . import measure, profiles, render
 from .population import TRUTH_COLUMNS, draw_population
 from .volunteers import feature_visibility, simulate_votes, vote_probabilities
 
 #: bump when the simulation changes in a way that alters its output (invalidates caches)
-MOCK_VERSION = "1"
+MOCK_VERSION = "2"
 #: objects rendered together (vectorised) inside a shard
 BATCH = 64
 
@@ -57,7 +59,7 @@ CATALOG_PARAMS = RENDER_PARAMS + ("n_votes", "debias_z_bins", "debias_mag_bins",
 MEASURED = ["sersic_n", "sersic_e", "sersic_re_arcsec", "sersic_chi2"]
 
 
-def _params(cfg: Profile, names: Sequence[str]) -> dict:
+def _params(cfg: Any, names: Sequence[str]) -> dict:
     d = cfg.to_dict()
     return {"mock_version": MOCK_VERSION, **{k: d[k] for k in names}}
 
@@ -86,13 +88,13 @@ def _shard_complete(out_dir: Path, k: int, params: dict) -> bool:
     return all(os.path.exists(out_dir / p) for col in ("file_loc", "hires_loc") for p in locs[col] if p)
 
 
-def render_shard(pop: pd.DataFrame, cfg: Profile, k: int, out_dir: Path) -> pd.DataFrame:
+def render_shard(pop: pd.DataFrame, cfg: Any, k: int, out_dir: Path) -> pd.DataFrame:
     """Render, measure and write the JPEGs of one shard; return its measurement table.
 
     Deterministic in ``(cfg.seed, k)``.  Does not write the shard parquet (see
     :func:`_run_shard`).
     """
-    rng = np.random.default_rng(np.random.SeedSequence([int(cfg.seed), 1, int(k)]))
+    rng = seeds.rng(cfg.seed, 1, int(k))
     ids = pop["dr7objid"].to_numpy()
     file_loc, hires_loc = _image_locs(ids, k)
     hires_size = int(cfg.hires_size)
@@ -141,7 +143,7 @@ def _pool_context():
     return mp.get_context()
 
 
-def _render_all(pop: pd.DataFrame, cfg: Profile, out_dir: Path, progress: bool) -> pd.DataFrame:
+def _render_all(pop: pd.DataFrame, cfg: Any, out_dir: Path, progress: bool) -> pd.DataFrame:
     n_shards = int(np.ceil(len(pop) / cfg.shard_size))
     base = _params(cfg, RENDER_PARAMS)
     jobs, done = [], 0
@@ -180,9 +182,9 @@ def _catalog_columns(df: pd.DataFrame) -> list[str]:
     return first + opt + ["sersic_chi2"] + truth
 
 
-def assemble_catalog(pop: pd.DataFrame, votes: pd.DataFrame, meas: pd.DataFrame, cfg: Profile) -> pd.DataFrame:
+def assemble_catalog(pop: pd.DataFrame, votes: pd.DataFrame, meas: pd.DataFrame, cfg: Any) -> pd.DataFrame:
     """Join population, votes and measurements into the catalog schema (+ debiased votes)."""
-    from ..labels import redshift_debias
+    from ..data.labels import redshift_debias
 
     if not np.array_equal(meas["dr7objid"].to_numpy(), pop["dr7objid"].to_numpy()):
         raise RuntimeError("shard outputs do not line up with the population; delete the survey's shards/ folder")
@@ -195,7 +197,7 @@ def assemble_catalog(pop: pd.DataFrame, votes: pd.DataFrame, meas: pd.DataFrame,
     return df[_catalog_columns(df)]
 
 
-def simulate_survey(cfg: Profile, out_dir: str | os.PathLike, progress: bool = True) -> pd.DataFrame:
+def simulate_survey(cfg: Any, out_dir: str | os.PathLike, progress: bool = True) -> pd.DataFrame:
     """Simulate the mock GZ2 survey into ``out_dir`` and return its catalog.
 
     Writes ``out_dir/catalog.parquet`` (+ ``catalog.manifest.json``), ``out_dir/images/``,
@@ -224,7 +226,7 @@ def simulate_survey(cfg: Profile, out_dir: str | os.PathLike, progress: bool = T
 
 # --- helpers for the book -----------------------------------------------------------------
 
-def render_galaxy_views(cfg: Profile, ids: Sequence[int] | None = None, n: int = 8, seed: int = 0,
+def render_galaxy_views(cfg: Any, ids: Sequence[int] | None = None, n: int = 8, seed: int = 0,
                         population: pd.DataFrame | None = None) -> dict:
     """Re-render a few objects of the survey ``cfg`` (survey and high-resolution views).
 
@@ -250,7 +252,7 @@ def render_galaxy_views(cfg: Profile, ids: Sequence[int] | None = None, n: int =
             "hires": render.to_rgb(views.hires), "survey_r": views.survey[:, 1], "model_r": model[:, 1]}
 
 
-def render_resolution_sequence(row: pd.Series | pd.DataFrame, cfg: Profile,
+def render_resolution_sequence(row: pd.Series | pd.DataFrame, cfg: Any,
                                alphas: Sequence[float] = (4, 6, 9, 13, 20, 30), seed: int = 0) -> dict:
     """One galaxy seen with PSFs that put it at each of ``alphas``.
 
@@ -271,36 +273,3 @@ def render_resolution_sequence(row: pd.Series | pd.DataFrame, cfg: Profile,
     return {"alpha": np.asarray(alphas, float), "survey": render.to_rgb(views.survey),
             "visibility": feature_visibility(rows)["visibility"].to_numpy(float),
             "p_features": probs["true_p_features"].to_numpy(float)}
-
-
-def smooth_fraction_vs_alpha(cat: pd.DataFrame, n_bins: int = 10, kind: str = "weighted_fraction") -> pd.DataFrame:
-    """Observed and true smooth fractions in equal-count bins of alpha.
-
-    Objects whose majority answer (of the ``kind`` vote fractions) is star/artifact are
-    dropped, as in the paper.  Per bin: alpha range and midpoint, number of objects, the
-    observed smooth fraction (majority vote), and - when the truth is known - the true
-    smooth fraction and the fraction of true disks labelled smooth.
-    """
-    from ..labels import majority_vote
-
-    a = cat["alpha"].to_numpy(float) if "alpha" in cat else catalog.alpha(cat["petroRad_r"], cat["psfWidth_r"])
-    obs = majority_vote(cat, kind)
-    keep = obs != 2
-    a, obs = a[keep], obs[keep]
-    edges = np.quantile(a, np.linspace(0, 1, n_bins + 1))
-    b = np.clip(np.searchsorted(edges, a, side="right") - 1, 0, n_bins - 1)
-    out = pd.DataFrame({
-        "alpha_lo": edges[:-1], "alpha_hi": edges[1:], "alpha_mid": 0.5 * (edges[:-1] + edges[1:]),
-        "n": np.bincount(b, minlength=n_bins),
-        "observed_smooth": np.bincount(b, weights=obs == 0, minlength=n_bins) / np.bincount(b, minlength=n_bins),
-    })
-    if catalog.has_truth(cat):
-        t = cat["true_class"].to_numpy()[keep]
-        gal = t != 2
-        ng = np.bincount(b[gal], minlength=n_bins)
-        out["true_smooth"] = np.bincount(b[gal], weights=t[gal] == 0, minlength=n_bins) / np.maximum(ng, 1)
-        disk = t == 1
-        nd = np.bincount(b[disk], minlength=n_bins)
-        out["disks_labelled_smooth"] = (np.bincount(b[disk], weights=obs[disk] == 0, minlength=n_bins)
-                                        / np.maximum(nd, 1))
-    return out

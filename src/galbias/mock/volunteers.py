@@ -64,12 +64,14 @@ weights; ``*_fraction`` columns are the raw vote shares.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..catalog import ANSWERS
-from ..config import Profile
+from ..core import seeds
+from ..data.catalog import ANSWERS
 from . import profiles
 from .population import aperture_scale
 from .regions import region_arrays
@@ -201,7 +203,7 @@ def vote_probabilities(pop: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
                          "true_feature_visibility": vis, "true_p_features": p_features}, index=pop.index)
 
 
-def simulate_votes(pop: pd.DataFrame, cfg: Profile) -> pd.DataFrame:
+def simulate_votes(pop: pd.DataFrame, cfg: Any) -> pd.DataFrame:
     """GZ2-style task-1 vote columns for every object (deterministic in ``cfg.seed``).
 
     Returns a DataFrame aligned with ``pop``: ``total_classifications``; for each answer
@@ -209,7 +211,7 @@ def simulate_votes(pop: pd.DataFrame, cfg: Profile) -> pd.DataFrame:
     ``_weighted_fraction``; and the truth-side ``true_feature_visibility`` and
     ``true_p_features``.
     """
-    rng = np.random.default_rng(np.random.SeedSequence([int(cfg.seed), 2]))
+    rng = seeds.rng(cfg.seed, 2)
     n, nv = len(pop), int(cfg.n_votes)
     if nv < 1:
         raise ValueError(f"n_votes must be positive, got {nv}")

@@ -1,0 +1,165 @@
+"""Command line: ``python -m galbias run|book|data|bench|list``.
+
+Examples::
+
+    python -m galbias run --profile smoke                  # every chapter
+    python -m galbias run --profile demo --only 01_labeling  # one chapter from existing artifacts
+    python -m galbias run --profile demo --from 02         # chapter 02 onwards
+    python -m galbias run --profile demo --set n_galaxies=5000
+    python -m galbias book --profile demo                  # run the chapters, then build the HTML
+    python -m galbias data --profile demo                  # only the data step (simulate or download)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from . import config
+from ..core.errors import ConfigError
+
+
+def _sets(items: list[str]) -> dict:
+    from .runner import parse_value
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = parse_value(v)
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from . import runner
+
+    runner.run(args.profile, only=args.only, start=args.start, sets=_sets(args.set), log_output=args.verbose)
+
+
+def cmd_book(args: argparse.Namespace) -> None:
+    from . import build, runner
+
+    t0 = time.perf_counter()
+    if not args.no_run:
+        runner.run(args.profile, sets=_sets(args.set), log_output=args.verbose)
+    index = build.build(args.profile, dest=args.dest, strict=args.strict)
+    print(f"[galbias] book built in {time.perf_counter() - t0:.0f} s: {index}")
+
+
+def cmd_data(args: argparse.Namespace) -> None:
+    from .steps import prepare
+
+    cfg = config.get_profile(args.profile, **_sets(args.set))
+    cat = prepare(cfg)
+    print(f"[galbias] {cfg.name}: catalog with {len(cat)} objects at {config.paths(cfg).catalog}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    """Chapter 4's trainings outside the book, e.g. on several GPUs or a cluster (the notebook
+    then reuses the finished models, whose fingerprints match)."""
+    from ..core import artifacts
+    from ..results import networks
+    from . import steps
+
+    sets = _sets(args.set)
+    for k in ("devices", "strategy", "accelerator", "precision"):
+        if getattr(args, k) is not None:
+            sets[k] = getattr(args, k)
+    cfg = config.get_profile(args.profile, **sets)
+    p = config.paths(cfg)
+    labels = steps.load_labels(cfg)
+    theta = float(artifacts.read_json(p.artifact("theta.json"))["theta"])
+    cache = steps.image_cache(cfg, labels, progress=True)
+    t0 = time.perf_counter()
+    results = networks.train_all(cfg, labels, theta, cache, p.root, progress=True, only=args.network)
+    if int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) != 0:
+        return  # the other processes of a multi-process run say nothing
+    for name, r in results.items():
+        print(f"[galbias] {cfg.name}: {name} {'reused' if r.reused else 'trained'} "
+              f"(best epoch {r.best_epoch} of {r.epochs_run})", flush=True)
+    print(f"[galbias] trainings done in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    bench = config.repo_root() / "benchmarks"
+    scripts = sorted(Path(bench).glob("bench_*.py"))
+    for s in scripts:
+        print(f"\n=== {s.name} ===", flush=True)
+        subprocess.run([sys.executable, str(s)] + (["--quick"] if args.quick else []), check=True)
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from . import runner
+
+    print("profiles:", ", ".join(sorted(config.PROFILES)))
+    print("chapters:", ", ".join(runner.chapters()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="galbias", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--profile", default="demo", help="run profile (demo, smoke, paper)")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a profile or chapter parameter (repeatable)")
+        sp.add_argument("-v", "--verbose", action="store_true", help="stream the notebooks' output")
+
+    sp = sub.add_parser("run", help="execute chapters with papermill")
+    common(sp)
+    sp.add_argument("--only", nargs="+", help="run only these chapters (names or numbers)")
+    sp.add_argument("--from", dest="start", help="run from this chapter onwards")
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("book", help="run every chapter and build the HTML book")
+    common(sp)
+    sp.add_argument("--no-run", action="store_true", help="build from the already executed chapters")
+    sp.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
+    sp.add_argument("--dest", help="folder that receives _build/ (default: book/)")
+    sp.set_defaults(func=cmd_book)
+
+    sp = sub.add_parser("data", help="only the data step: simulate the mock survey or fetch GZ2")
+    common(sp)
+    sp.set_defaults(func=cmd_data)
+
+    sp = sub.add_parser("train", help="train chapter 4's networks (one GPU, several, or a cluster)")
+    common(sp)
+    sp.add_argument("--network", nargs="+", help="only these networks (ce_gz2b, ce_gz2d, ddb)")
+    sp.add_argument("--devices", type=int, help="devices per node (GPUs, or CPU processes with --accelerator cpu)")
+    sp.add_argument("--strategy", help="Lightning strategy, e.g. ddp")
+    sp.add_argument("--accelerator", help="cpu, gpu or auto")
+    sp.add_argument("--precision", help="32-true or bf16-mixed")
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("bench", help="run the throughput benchmarks")
+    sp.add_argument("--quick", action="store_true")
+    sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("list", help="list profiles and chapters")
+    sp.set_defaults(func=cmd_list)
+
+    args = p.parse_args(argv)
+    try:
+        args.func(args)
+    except ConfigError as exc:
+        print(f"galbias: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # chapter failures and data errors: one clear line, no traceback
+        from ..data.catalog import CatalogError
+        from .runner import ChapterError
+
+        if isinstance(exc, (ChapterError, CatalogError, FileNotFoundError)):
+            print(f"galbias: error: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

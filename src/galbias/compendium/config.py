@@ -1,0 +1,262 @@
+"""Run profiles and the run-folder layout.
+
+A *profile* fixes every knob of a run (data source, sizes, seeds, fit settings).  Notebooks
+take only ``profile`` as a required parameter; anything else may be overridden by name::
+
+    cfg = get_profile("demo", n_galaxies=5000)
+
+Unknown profile names and unknown parameter names raise :class:`ConfigError` listing the
+valid ones.  Artifacts of a run live under ``data/runs/<profile>/`` (see :func:`run_dir`);
+the environment variable ``GALBIAS_RUNS`` moves that root (the tests use it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+from ..core.errors import ConfigError
+from ..core.paths import repo_root
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Every setting of a run.  Defaults are the ``demo`` profile's."""
+
+    name: str = "demo"
+    #: ``mock`` (simulated survey, truth known) or ``gz2`` (real Galaxy Zoo 2 data)
+    data_source: str = "mock"
+    seed: int = 20240101
+
+    # --- mock survey (chapter 0) -------------------------------------------------------
+    #: galaxies + stars/artifacts in the final (selected) catalog
+    n_galaxies: int = 25_000
+    #: fraction of catalog entries that are stars or image artifacts
+    star_fraction: float = 0.03
+    #: side of the survey JPEG in pixels
+    image_size: int = 64
+    #: field of view of the survey JPEG in units of petroR90_r.  GZ2 cut-outs are 424 px at
+    #: 0.02 petroR90_r per pixel (8.48 R90); the paper trains on the central 207 px (4.14 R90).
+    #: The CPU profiles render the 207-px crop directly at ``image_size``.
+    image_fov_r90: float = 4.14
+    #: side of the high-resolution ("space telescope") view in pixels
+    hires_size: int = 64
+    #: volunteer classifications per object (GZ2: ~40 on average)
+    n_votes: int = 40
+    #: galaxies rendered per shard (the unit of resumption)
+    shard_size: int = 2_500
+    #: worker processes for rendering (0 = all cores)
+    n_workers: int = 0
+    #: JPEG quality of the survey images
+    jpeg_quality: int = 90
+
+    # --- labels (chapter 1) ---------------------------------------------------------------
+    #: size of the balanced sample (None = the largest balanced sample available)
+    sample_size: int | None = None
+    #: train / validation / test fractions (paper: 97,600 / 12,192 / 12,192)
+    split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    #: redshift bins for the Willett13-style debiasing of vote fractions
+    debias_z_bins: int = 8
+    #: bins in absolute magnitude and in physical size for the debiasing
+    debias_mag_bins: int = 6
+    debias_size_bins: int = 6
+
+    # --- bias model and metrics (chapters 2, 3, 5) ------------------------------------------
+    #: equal-count alpha bins for the theta fit (paper: 1525 on 97,600 training galaxies)
+    theta_bins: int = 200
+    #: alpha bins per cell (B) and k-d tree depth (L) of CV18; alpha bins of CV14
+    cv_alpha_bins: int = 8
+    cv_depth: int = 3
+    cv14_bins: int = 8
+    n_bootstrap: int = 100
+
+    # --- training (chapter 4) ---------------------------------------------------------------
+    #: network: "compact" (small ResNet, CPU profiles) or "resnet50" (the paper's)
+    model: str = "compact"
+    #: channels of the compact ResNet's first stage (doubled at each later stage)
+    model_width: int = 16
+    #: stages, and BasicBlocks per stage, of the compact ResNet
+    model_stages: int = 3
+    model_blocks: int = 1
+    #: size of the dense ReLU layer between the pooled features and the two logits (paper: 1024)
+    head_width: int = 128
+    #: centre crop in pixels applied when the images are cached (paper: 207 of 424);
+    #: None = whole image (the CPU profiles render the paper's crop directly)
+    image_crop: int | None = None
+    #: maximum epochs (the cosine learning-rate schedule spans them), minibatch size.  Demo:
+    #: three trainings of 8 epochs on ~17,000 galaxies take ~5 min on 2 CPU cores (measured
+    #: ~1,500 training images/s, ``make bench``)
+    epochs: int = 8
+    batch_size: int = 128
+    #: optimiser ("adamw": decoupled weight decay; "adam"), learning rate and weight decay
+    optimizer: str = "adamw"
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    #: Lightning precision: "32-true" or "bf16-mixed" (autocast to bfloat16; channels-last either way)
+    precision: str = "32-true"
+    #: where and how to train: Lightning's accelerator ("auto", "cpu", "gpu"), devices per node
+    #: and strategy ("auto"; "ddp" for several GPUs or CPU processes, also under torchrun / srun)
+    accelerator: str = "auto"
+    devices: int = 1
+    strategy: str = "auto"
+    #: torch.compile the network before training (a measured option for GPUs; see make bench)
+    compile_model: bool = False
+    #: early stopping: epochs without a lower validation loss before stopping (0 = never stop)
+    patience: int = 3
+    #: train on a random subset of this many training galaxies (None = all)
+    train_subsample: int | None = None
+    #: DataLoader worker processes (0 = load in the training process; best on 2 CPU cores)
+    num_workers: int = 0
+
+    #: free-form extra settings for later chapters (read with ``cfg.extra.get(...)``)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **overrides: Any) -> "Profile":
+        """A copy with some settings changed (unknown names raise :class:`ConfigError`)."""
+        _check_names(overrides, self.name)
+        return dataclasses.replace(self, **_coerce(overrides))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["split_fractions"] = list(self.split_fractions)
+        return d
+
+
+
+def _check_names(overrides: dict[str, Any], profile: str) -> None:
+    valid = {f.name for f in dataclasses.fields(Profile)}
+    unknown = sorted(set(overrides) - valid)
+    if unknown:
+        raise ConfigError(
+            f"unknown parameter(s) {unknown} for profile {profile!r}; "
+            f"valid parameters are: {', '.join(sorted(valid))}"
+        )
+
+
+def _coerce(overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(overrides)
+    if "split_fractions" in out:
+        sf = tuple(float(x) for x in out["split_fractions"])
+        if len(sf) != 3 or abs(sum(sf) - 1) > 1e-6 or min(sf) <= 0:
+            raise ConfigError(f"split_fractions must be three positive numbers summing to 1, got {sf}")
+        out["split_fractions"] = sf
+    return out
+
+
+PROFILES: dict[str, Profile] = {
+    "demo": Profile(),
+    "smoke": Profile(
+        name="smoke",
+        seed=7,
+        n_galaxies=2_400,
+        image_size=32,
+        hires_size=32,
+        shard_size=800,
+        theta_bins=30,
+        cv_alpha_bins=4,
+        cv_depth=2,
+        cv14_bins=6,
+        n_bootstrap=10,
+        debias_z_bins=4,
+        debias_mag_bins=3,
+        debias_size_bins=3,
+        # training (chapter 4): ~1,600 galaxies at 32 px, the three trainings in ~15 s
+        head_width=64,
+        batch_size=64,
+    ),
+    "paper": Profile(
+        name="paper",
+        data_source="gz2",
+        seed=20240101,
+        n_galaxies=121_984,
+        image_size=424,
+        image_fov_r90=8.48,
+        hires_size=0,
+        sample_size=121_984,
+        theta_bins=1525,
+        debias_z_bins=0,  # GZ2's published debiased fractions are used instead
+        # training (chapter 4): the paper's network on its 207-px crops, on a GPU
+        model="resnet50",
+        head_width=1024,
+        image_crop=207,
+        epochs=10,
+        batch_size=128,
+        lr=4e-4,  # a public script related to the paper: Adam 1e-4 at batch 32 (unconfirmed), x4 for batch 128
+        weight_decay=1e-4,
+        num_workers=8,
+    ),
+}
+
+
+def get_profile(name: str, **overrides: Any) -> Profile:
+    """The profile called ``name`` with ``overrides`` applied.
+
+    ``None`` values in ``overrides`` mean "keep the profile's value", so notebooks can pass
+    their parameters through unchanged.
+    """
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}; valid profiles are: {', '.join(sorted(PROFILES))}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return PROFILES[name].replace(**overrides) if overrides else PROFILES[name]
+
+
+def runs_root() -> Path:
+    env = os.environ.get("GALBIAS_RUNS")
+    return Path(env) if env else repo_root() / "data" / "runs"
+
+
+def run_dir(profile: str | Profile, create: bool = True) -> Path:
+    """``data/runs/<profile>/`` (or ``$GALBIAS_RUNS/<profile>``)."""
+    name = profile.name if isinstance(profile, Profile) else profile
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}; valid profiles are: {', '.join(sorted(PROFILES))}")
+    d = runs_root() / name
+    if create:
+        d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where each chapter's artifacts live inside a run folder."""
+
+    root: Path
+
+    @property
+    def survey(self) -> Path:
+        return self.root / "survey"
+
+    @property
+    def catalog(self) -> Path:
+        return self.survey / "catalog.parquet"
+
+    @property
+    def images(self) -> Path:
+        return self.survey / "images"
+
+    @property
+    def hires(self) -> Path:
+        return self.survey / "hires"
+
+    @property
+    def labels(self) -> Path:
+        return self.root / "labels.parquet"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    def artifact(self, name: str) -> Path:
+        return self.root / name
+
+
+def paths(profile: str | Profile) -> RunPaths:
+    return RunPaths(run_dir(profile))

@@ -1,0 +1,207 @@
+"""One figure and table style for the book, and helpers to put computed numbers in the text.
+
+Notebooks glue numbers and figures (``myst_nb.glue``) so that every number in the prose
+comes from the computation; :func:`table` turns a DataFrame into a captioned HTML table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..data.binning import binned_fraction
+
+#: one colour per label source, used in every chapter
+COLORS = {
+    "truth": "#222222",
+    "gz2b": "#d95f02",
+    "gz2d": "#7570b3",
+    "ce_gz2b": "#e7298a",
+    "ce_gz2d": "#66a61e",
+    "dcv14": "#e6ab02",
+    "ddb": "#1b9e77",
+    "smooth": "#c0392b",
+    "disk": "#2e86c1",
+}
+
+
+def setup() -> None:
+    """The book's matplotlib style."""
+    plt.rcParams.update({
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "figure.figsize": (6.4, 4.0),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.25,
+        "font.size": 10,
+        "legend.frameon": False,
+        "image.origin": "lower",
+    })
+
+
+def alpha_axis(ax: Any, label: str | None = r"$\alpha$") -> None:
+    """Log-scaled alpha axis with plain-number ticks (3, 5, 10, 20, ...)."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500]))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if label:
+        ax.set_xlabel(label)
+
+
+def plot_fraction_vs_alpha(ax: Any, alpha: np.ndarray, series: dict[str, np.ndarray], n_bins: int = 15,
+                           colors: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> None:
+    """Plot the fraction of each boolean series vs alpha (log axis) with binomial error bars.
+
+    Bins are equal-count (:func:`galbias.data.binning.binned_fraction`), plotted at their
+    alpha (the midpoint of the bin edges)."""
+    colors = colors or {}
+    for name, y in series.items():
+        t = binned_fraction(alpha, y, n_bins)
+        ax.errorbar(t["alpha_mid"], t["frac"], yerr=t["err"], marker="o", ms=3.5, lw=1.2, capsize=2,
+                    color=colors.get(name, COLORS.get(name)), label=(labels or {}).get(name, name))
+    alpha_axis(ax, r"resolution $\alpha$ = Petrosian radius / PSF $\sigma$")
+
+
+def table(df: pd.DataFrame, caption: str, precision: int = 3, index: bool = True,
+          formats: dict[str, str] | None = None):
+    """A captioned HTML table (pandas Styler) for the book."""
+    sty = df.style.set_caption(caption)
+    # one call: a second .format() would reset the precision of the columns it does not name
+    sty = sty.format(formats or None, precision=precision, thousands=",", na_rep="–")
+    if not index:
+        sty = sty.hide(axis="index")
+    return sty.set_table_styles([
+        {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: normal; padding-bottom: 6px;"},
+        {"selector": "th, td", "props": "padding: 2px 8px;"},
+    ])
+
+
+class _PlainText:
+    """A string that displays without quotes (glued strings would otherwise show as 'x')."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text)
+
+
+def glue_numbers(**values: Any) -> None:
+    """Glue numbers (and short strings) for ``{glue:text}`` roles, without displaying them."""
+    from myst_nb import glue
+
+    for k, v in values.items():
+        if isinstance(v, np.generic):  # np.float64(0.9) would be glued as its repr, not as a number
+            v = v.item()
+        glue(k, _PlainText(v) if isinstance(v, str) else v, display=False)
+
+
+def glue_figure(name: str, fig: Any) -> None:
+    """Glue a figure for a ``{glue:figure}`` directive (with its caption) and close it."""
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    plt.close(fig)
+
+
+def image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int = 6,
+               size: float = 1.5, row_labels: Sequence[str] | None = None):
+    """A grid of RGB images (uint8 HxWx3) with optional titles."""
+    n = len(images)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.12), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for s in ax.spines.values():
+            s.set_visible(False)
+        if i < n:
+            ax.imshow(images[i], origin="upper", interpolation="nearest")
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=7)
+    if row_labels is not None:
+        for r, lab in enumerate(row_labels):
+            axes[r, 0].set_ylabel(lab, fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def read_view(root: Any, rel: Any) -> np.ndarray | None:
+    """The image ``root / rel`` as uint8 RGB, or None when ``rel`` is null or the file unusable."""
+    from pathlib import Path
+
+    from ..data.images import ImageError, read_jpeg
+
+    if rel is None or (not isinstance(rel, str) and pd.isna(rel)) or str(rel) == "":
+        return None
+    try:
+        return read_jpeg(Path(root) / str(rel))
+    except ImageError:
+        return None
+
+
+def view_grid(root: Any, table: pd.DataFrame, views: Sequence[tuple[str, str]] = (("survey", "file_loc"),
+                                                                              ("high-res", "hires_loc")),
+              titles: dict[str, Sequence[str]] | None = None, ncols: int = 6, size: float = 1.6,
+              block_labels: Sequence[str] | None = None):
+    """Galaxies of ``table`` in blocks of ``ncols``, one row per view of each block.
+
+    ``views`` are (row name, column of image paths relative to ``root``); ``titles`` maps a
+    view name to one title per galaxy; ``block_labels`` prefixes the row names of each block
+    (e.g. the true class).  Missing images (null path, unreadable file) and the padding of a
+    short last block are blank tiles.  Returns the figure of :func:`image_grid`.
+    """
+    tiles, names, row_names = [], [], []
+    rows = list(table.itertuples(index=False))
+    blank = None
+    for b, s in enumerate(range(0, len(rows), ncols)):
+        block = table.iloc[s:s + ncols]
+        for view, col in views:
+            imgs = [read_view(root, v) for v in block[col]] if col in block.columns else [None] * len(block)
+            if blank is None:
+                blank = next((np.full_like(im, 255) for im in imgs if im is not None), None)
+            tiles.append(imgs + [None] * (ncols - len(block)))
+            t = list((titles or {}).get(view, [""] * len(table)))[s:s + ncols]
+            names += t + [""] * (ncols - len(block))
+            prefix = f"{block_labels[b]}\n" if block_labels is not None and b < len(block_labels) else ""
+            row_names.append(prefix + view)
+    if blank is None:
+        blank = np.full((8, 8, 3), 255, np.uint8)
+    flat = [im if im is not None else blank for row in tiles for im in row]
+    return image_grid(flat, names, ncols=ncols, size=size, row_labels=row_names)
+
+
+def plot_confusions(axes: np.ndarray, df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> Any:
+    """Row-normalised confusion matrices (truth in rows, prediction in columns; elliptical
+    first) of the experiments in ``df`` (one row each) on ``axes``, with the counts written
+    in the cells.  Returns the last image (for a colour bar)."""
+    im = None
+    flat = np.ravel(axes)
+    for ax, (_, r) in zip(flat, df.iterrows()):
+        m = np.array([[r["tn"], r["fp"]], [r["fn"], r["tp"]]], dtype=float)
+        frac = m / m.sum(axis=1, keepdims=True)
+        im = ax.imshow(frac, vmin=0, vmax=1, cmap="Blues", origin="upper")
+        for i in range(2):
+            for j in range(2):
+                ax.text(j, i, f"{int(m[i, j])}\n{frac[i, j]:.0%}", ha="center", va="center", fontsize=7,
+                        color="white" if frac[i, j] > 0.6 else "black")
+        ax.set_xticks([0, 1], ["E", "S"], fontsize=7)
+        ax.set_yticks([0, 1], ["E", "S"], fontsize=7)
+        ax.grid(False)
+        ax.set_title((titles or {}).get(r["experiment"], r["experiment"]), fontsize=7.5)
+    for ax in flat[len(df):]:
+        ax.set_visible(False)
+    return im
