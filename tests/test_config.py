@@ -11,7 +11,7 @@ def test_profiles_exist_and_default_is_demo():
 
 
 def test_unknown_profile_lists_valid_ones():
-    with pytest.raises(ConfigError, match="valid profiles are: demo, paper, smoke"):
+    with pytest.raises(ConfigError, match="valid profiles are: demo, mock-large, paper, smoke"):
         get_profile("nope")
 
 
@@ -40,3 +40,13 @@ def test_run_dir_layout(runs_root):
     assert p.labels.name == "labels.parquet"
     with pytest.raises(ConfigError):
         config.run_dir("bogus")
+
+
+def test_paper_scale_profiles():
+    paper, large = get_profile("paper"), get_profile("mock-large")
+    for cfg in (paper, large):
+        assert cfg.model == "resnet50" and cfg.head_width == 1024 and cfg.image_crop == 207
+        assert cfg.image_size == 424 and cfg.optimizer == "adam" and cfg.lr == 1e-4 and cfg.batch_size == 32
+        assert cfg.epochs == 10 and cfg.precision == "bf16-mixed"
+    assert paper.data_source == "gz2" and large.data_source == "mock"
+    assert large.sample_size == 121_984 and large.n_galaxies > large.sample_size

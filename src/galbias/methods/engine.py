@@ -112,6 +112,7 @@ class FitSettings:
     accelerator: str = "auto"
     devices: int | str = 1
     strategy: str = "auto"
+    num_nodes: int = 1
     num_workers: int = 0
     channels_last: bool = True
     compile: bool = False
@@ -377,7 +378,7 @@ def _trainer(name: str, settings: FitSettings, run_dir: Path | None, progress: b
     cpu = settings.accelerator == "cpu" or (settings.accelerator == "auto" and not torch.cuda.is_available())
     return L.Trainer(
         accelerator=settings.accelerator, devices=settings.devices, strategy=settings.strategy,
-        precision=settings.precision, max_epochs=settings.epochs if max_epochs is None else max_epochs,
+        num_nodes=settings.num_nodes, precision=settings.precision, max_epochs=settings.epochs if max_epochs is None else max_epochs,
         callbacks=callbacks, logger=CSVLogger(run_dir, name="logs", version=_next_attempt(run_dir))
         if run_dir is not None else False,
         enable_checkpointing=run_dir is not None and settings.checkpoints, enable_progress_bar=terminal,
@@ -487,7 +488,8 @@ def predict(model: torch.nn.Module, dataset: CachedImages, settings: FitSettings
     module = Classifier(_spec_of(model), "ce", None, s, len(dataset))
     module.net.load_state_dict(model.state_dict())
     data = GalaxyData(dataset, None, dataset, batch_size, s.num_workers, s.seed, pin_memory=torch.cuda.is_available())
-    trainer = L.Trainer(accelerator=s.accelerator, devices=s.devices, strategy=s.strategy, precision=s.precision,
+    trainer = L.Trainer(accelerator=s.accelerator, devices=s.devices, strategy=s.strategy, num_nodes=s.num_nodes,
+                        precision=s.precision,
                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, use_distributed_sampler=False)
     trainer.predict(module, datamodule=data, return_predictions=False)

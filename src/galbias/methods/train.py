@@ -52,7 +52,7 @@ __all__ = ["TRAIN_PARAMS", "TrainResult", "fingerprint", "fit_settings", "predic
 
 #: Profile fields that change what a training produces (part of its fingerprint)
 TRAIN_PARAMS = ("model", "model_width", "model_stages", "model_blocks", "head_width", "image_crop", "epochs",
-                "batch_size", "lr", "weight_decay", "optimizer", "patience", "train_subsample", "precision")
+                "batch_size", "lr", "weight_decay", "optimizer", "schedule", "patience", "train_subsample", "precision")
 
 
 # --- device and threads -----------------------------------------------------------------------------
@@ -91,10 +91,14 @@ def fit_settings(cfg: Any, seed: int, **changes: Any):
     """The engine's :class:`~galbias.methods.engine.FitSettings` for a profile (``changes`` override)."""
     from .engine import FitSettings
 
+    workers = int(cfg.num_workers)
+    if workers < 0:
+        workers = max(0, min(8, usable_cores() - 1))
     kw = dict(epochs=int(cfg.epochs), batch_size=int(cfg.batch_size), lr=float(cfg.lr),
-              weight_decay=float(cfg.weight_decay), optimizer=cfg.optimizer, patience=int(cfg.patience),
-              precision=cfg.precision, seed=int(seed), accelerator=cfg.accelerator, devices=cfg.devices,
-              strategy=cfg.strategy, num_workers=int(cfg.num_workers), compile=bool(cfg.compile_model))
+              weight_decay=float(cfg.weight_decay), optimizer=cfg.optimizer, schedule=cfg.schedule,
+              patience=int(cfg.patience), precision=cfg.precision, seed=int(seed), accelerator=cfg.accelerator,
+              devices=cfg.devices, strategy=cfg.strategy, num_nodes=int(cfg.num_nodes), num_workers=workers,
+              compile=bool(cfg.compile_model))
     kw.update(changes)
     return FitSettings(**kw)
 
