@@ -30,7 +30,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from galbias.compendium import config, plots, steps
-from galbias.core import artifacts
 from galbias.data.catalog import has_truth
 from galbias.methods.models import build_model, count_parameters
 from galbias.methods.train import select_device
@@ -41,7 +40,7 @@ plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 labels = steps.load_labels(cfg)
-theta = float(artifacts.read_json(p.artifact("theta.json"))["theta"])
+theta = float(steps.load_theta(cfg)["theta"])
 truth_known = has_truth(labels)
 TITLES = {n.name: n.title for n in networks.NETWORKS}
 
@@ -101,7 +100,7 @@ plots.glue_numbers(theta=theta, n_params=n_params, n_train=n_train, n_val=int((l
 # for re-learning the bias.
 
 # %% tags=["remove-cell"]
-results = networks.train_all(cfg, labels, theta, cache, p.root)
+results = networks.train_all(cfg, labels, theta, cache, p.root, reuse_from=[p.base] if p.base else [])
 hist = {n: r.history_frame() for n, r in results.items()}
 plots.glue_numbers(train_minutes=sum(r.seconds for r in results.values()) / 60,
                    **{f"best_epoch_{n}": r.best_epoch for n, r in results.items()},
@@ -137,7 +136,7 @@ plots.glue_figure("fig_learning", fig)
 # simulated survey we can also score them against the truth.
 
 # %% tags=["remove-cell"]
-pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
+pred = steps.load_predictions(cfg, labels)
 test = evaluation_frame(labels, pred, splits="test")
 metrics = networks.metrics_table(test)
 plots.glue_numbers(**{f"acc_truth_{n.name}": metrics.loc[n.title, "accuracy (truth)"] for n in networks.NETWORKS},

@@ -31,7 +31,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from galbias.compendium import config, plots, steps
-from galbias.core import artifacts
 from galbias.data.catalog import has_truth
 from galbias.results import table1
 
@@ -39,8 +38,8 @@ plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 labels = steps.load_labels(cfg)
-pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
-dc = artifacts.read_parquet(p.artifact("dcv14_predictions.parquet"))
+pred = steps.load_predictions(cfg, labels)
+dc = steps.load_dcv14(cfg)
 frame = table1.label_frame(labels, pred, dc, split="test")
 truth_known = has_truth(labels)
 alpha = frame["alpha"].to_numpy(dtype=float)
@@ -93,8 +92,8 @@ plots.glue_numbers(**floor)
 # %% tags=["remove-cell"]
 tab = table1.build_table1(labels, pred, dc, cfg, frame=frame)
 table1.write_table1(p.artifact("table1.csv"), tab, cfg,
-                    {"labels": p.labels, "predictions": p.artifact("predictions.parquet"),
-                     "dcv14_predictions": p.artifact("dcv14_predictions.parquet")})
+                    {"labels": p.find("labels.parquet"), "predictions": p.find("predictions.parquet"),
+                     "dcv14_predictions": p.find("dcv14_predictions.parquet")})
 plots.glue_numbers(**table1.row_numbers(tab))
 
 # %% tags=["remove-input"]

@@ -32,7 +32,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from galbias.compendium import config, plots, steps
-from galbias.core import artifacts
 from galbias.reference import PAPER_SERSIC_SPLIT
 from galbias.results import sersic
 
@@ -40,7 +39,7 @@ plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 labels = steps.load_labels(cfg)
-pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
+pred = steps.load_predictions(cfg, labels)
 frame = sersic.sersic_frame(labels, pred, split=split, catalog=sersic.true_bulge_fractions(p.catalog))
 truth_known = bool(frame["truth"].notna().any())
 n_cut = PAPER_SERSIC_SPLIT
@@ -105,7 +104,7 @@ plots.glue_figure("fig_sersic_cdf", fig)
 # %% tags=["remove-cell"]
 fr = sersic.fractions_table(nser, G, truth=frame["truth"], split_at=n_cut)
 sersic.write_sersic(p.artifact("sersic.csv"), fr, {"split": split, "n_cut": n_cut, "threshold": 0.5},
-                    {"labels": p.labels, "predictions": p.artifact("predictions.parquet")})
+                    {"labels": p.find("labels.parquet"), "predictions": p.find("predictions.parquet")})
 plots.glue_numbers(**sersic.fraction_numbers(fr))
 show = fr.set_index("description")[["panel", "count", "n_measured", "frac_n_lt_3", "frac_n_gt_3",
                                     "frac_true_disk", "paper_value"]]

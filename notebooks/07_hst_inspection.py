@@ -33,7 +33,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from galbias.compendium import config, plots, steps
-from galbias.core import artifacts
 from galbias.data.catalog import has_truth
 from galbias.results import hires
 from galbias.results.frames import evaluation_frame
@@ -42,7 +41,7 @@ plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 labels = steps.load_labels(cfg)
-pred = artifacts.read_parquet(p.artifact("predictions.parquet"))
+pred = steps.load_predictions(cfg, labels)
 truth_known = has_truth(labels)
 extra = hires.truth_extra(steps.load_catalog(cfg)) if truth_known else None
 test = evaluation_frame(labels, pred, splits="test", extra=extra)
@@ -78,7 +77,7 @@ plots.table(counts, "Table 7.1. Test galaxies whose class each network changes w
 
 # %% tags=["remove-cell"]
 changed = hires.write_changed(p.artifact("changed.parquet"), test, threshold,
-                              inputs={"labels": p.labels, "predictions": p.artifact("predictions.parquet")})
+                              inputs={"labels": p.find("labels.parquet"), "predictions": p.find("predictions.parquet")})
 pick, titles = hires.examples(changed, n_show, cfg.seed)
 why_not = hires.grid_message(pick)
 if why_not is None:

@@ -34,7 +34,6 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from galbias.compendium import config, plots, steps
-from galbias.core import artifacts
 from galbias.methods import gradcam as gcam
 from galbias.methods.models import load_model, paper_resnet50
 from galbias.methods.train import select_device
@@ -46,7 +45,7 @@ plots.setup()
 cfg = config.get_profile(profile, **overrides)
 p = config.paths(cfg)
 labels = steps.load_labels(cfg)
-test = evaluation_frame(labels, artifacts.read_parquet(p.artifact("predictions.parquet")), splits="test")
+test = evaluation_frame(labels, steps.load_predictions(cfg, labels), splits="test")
 cache = steps.image_cache(cfg, labels, progress=False)
 rows = cache.rows(test["id"].to_numpy())
 device = select_device()
@@ -77,7 +76,7 @@ device = select_device()
 maps, targets, secs = {}, {}, {}
 gdir = p.artifact("gradcam")
 for net in NETWORKS:
-    model_path = p.artifact(f"models/{net.name}.pt")
+    model_path = steps.model_file(cfg, net.name, labels)
     model, _ = load_model(model_path, map_location=device)
     targets[net.name] = gradcam.predicted_class(test, net.name)
     t0 = time.perf_counter()

@@ -393,7 +393,8 @@ try:
 except (FileNotFoundError, artifacts.StaleArtifactError):
     labels = None  # the section then says that it could not be measured
 ddb_tab, ddb_p, numbers = skybias.region_dependence_section(
-    sample, catalog, cache, setup.n_train, setup.n_test, cfg.seed, p.root / "models", labels, setup.regions)
+    sample, catalog, cache, setup.n_train, setup.n_test, cfg.seed,
+    steps.model_files(cfg, labels) if labels is not None else {}, labels, setup.regions)
 plots.glue_numbers(**numbers, total_minutes=(time.perf_counter() - t_start) / 60)
 
 # %% tags=["remove-input"]

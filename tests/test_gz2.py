@@ -494,7 +494,8 @@ def test_build_catalog_schema_round_trip(raw_dir, tmp_path):
     assert man["n_rows"] == len(cat)
     assert artifacts.is_fresh(path, man["params"], {"gz2": raw_dir / gz2.GZ2_FILE,
                                                     "sdss": raw_dir / "sdss_dr7_photometry.csv",
-                                                    "simard": raw_dir / gz2.SIMARD_FILE})
+                                                    "simard": raw_dir / gz2.SIMARD_FILE}, code="catalog")
+    assert man["params"] == gz2.assemble.catalog_params(get_profile("paper"))
 
 
 def test_build_catalog_same_types_as_schema(raw_dir, tmp_path):

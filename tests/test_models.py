@@ -62,8 +62,10 @@ def test_build_model_from_profiles():
         assert model_spec(cfg)["model"] == "compact"
     paper = get_profile("paper")
     assert model_spec(paper) == {"model": "resnet50", "head_width": 1024, "n_classes": 2}
+    with pytest.raises(ConfigError, match="'model': 'vgg' is not allowed; it must be one of 'compact', 'resnet50'"):
+        get_profile("demo", model="vgg")
     with pytest.raises(ConfigError, match="unknown model 'vgg'"):
-        build_model(get_profile("demo", model="vgg"))
+        model_from_spec({"model": "vgg"})
     with pytest.raises(ConfigError, match="width must be a positive"):
         compact_resnet(width=0)
 

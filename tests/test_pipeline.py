@@ -121,6 +121,32 @@ def test_smoke_training_on_two_cpu_processes_agrees_with_one(smoke_run, tmp_path
     assert ((one["p_disk_ddb"] > 0.5) == (two["p_disk_ddb"] > 0.5)).mean() >= 0.9
 
 
+def test_every_manifest_records_the_code(smoke_run):
+    import json
+
+    run, _ = smoke_run
+    manifests = list(run.rglob("*.manifest.json"))
+    assert len(manifests) >= 10
+    for m in manifests:
+        assert len(json.loads(m.read_text()).get("code_sha256", "")) == 64, m
+
+
+def test_an_override_never_replaces_the_default_run(smoke_run):
+    """``--set epochs=1 --only 05`` runs in its own folder; chapter 5 there finds that the
+    default run's predictions come from 8-epoch networks and stops, naming what to re-run."""
+    run, env = smoke_run
+    before = {p: p.stat().st_mtime_ns for p in (run / "models").glob("*.pt")}
+    res = galbias("run", "--profile", "smoke", "--only", "05_table1", "--set", "epochs=1", env=env)
+    assert res.returncode == 1
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and "predictions.parquet" in err[0] and "re-run chapter 04_ddb_training" in err[0]
+    assert "--set epochs=1" in err[0] and "Traceback" not in res.stderr
+    assert {p: p.stat().st_mtime_ns for p in (run / "models").glob("*.pt")} == before
+    assert (run / "variants" / "epochs=1").is_dir()
+    listing = galbias("list", env=env)
+    assert "variants/epochs=1" in listing.stdout
+
+
 def test_rerun_one_chapter_from_artifacts(smoke_run):
     run, env = smoke_run
     before = pd.read_parquet(run / "labels.parquet")

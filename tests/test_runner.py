@@ -36,7 +36,7 @@ def test_split_overrides():
 
 def test_declared_parameters_of_a_chapter():
     params = runner.declared_parameters(runner.notebooks_dir() / "01_labeling.py")
-    assert {"profile", "overrides"} <= params
+    assert {"profile", "overrides"} <= set(params) and params["profile"] == "demo" and params["overrides"] == {}
 
 
 def test_sources_carry_no_outputs_or_injected_parameters():

@@ -327,7 +327,7 @@ def test_run_experiments_plumbing_and_csv(tmp_path):
     res = skybias.add_binomial_tests(df)
     path = tmp_path / "skybias.csv"
     skybias.write_results(path, res, {"a": 1})
-    assert artifacts.is_fresh(path, {"a": 1}) and not artifacts.is_fresh(path, {"a": 2})
+    assert artifacts.is_fresh(path, {"a": 1}, code="skybias") and not artifacts.is_fresh(path, {"a": 2}, code="skybias")
     back = skybias.read_results(path)
     assert list(back.columns) == skybias.CSV_COLUMNS and len(back) == len(res)
     assert back["test_region"].tolist() == res["test_region"].tolist()
@@ -444,7 +444,7 @@ def test_experiment_setup():
 def test_run_or_reuse(tiny_run):
     r = tiny_run
     assert r["run_numbers"]["reused"] == "trained in this run"
-    assert artifacts.is_fresh(r["path"], r["setup"].params(1, None))
+    assert artifacts.is_fresh(r["path"], r["setup"].params(1, None), code="skybias")
     again, numbers = skybias.run_or_reuse(r["path"], r["setup"], r["images"], r["sample"], seed=1)
     assert numbers["reused"] == "reused from an earlier run"
     pd.testing.assert_frame_equal(again, r["results"])
@@ -544,16 +544,16 @@ def test_dependence_tables():
 def test_region_dependence_section_without_chapter4(tmp_path):
     s = make_sample((12, 12, 12, 12))
     labels = pd.DataFrame({"id": s["id"], "split": "train"})
-    tab, ptab, n = skybias.region_dependence_section(s, make_catalog(s), None, 3, 8, 0, tmp_path, labels)
+    tab, ptab, n = skybias.region_dependence_section(s, make_catalog(s), None, 3, 8, 0, {}, labels)
     assert ptab.columns.tolist() == ["note"]
     assert "chapter 4's networks" in n["ddb_status"] and "not found" in n["ddb_status"]
     assert "not found" in n["ddb_applied"] and "nan" in n["ddb_applied"]
     assert n["ddb_verdict"] == "not measured in this run" and n["n_excluded"] == 0
     assert np.isnan(n["p_ddb_disk"]) and np.isnan(n["spread_truth"]) and tab.columns.tolist() == ["note"]
-    (tmp_path / "ddb.pt").write_bytes(b"")
-    _, _, n = skybias.region_dependence_section(s, make_catalog(s), None, 3, 8, 0, tmp_path, None)
+    _, _, n = skybias.region_dependence_section(s, make_catalog(s), None, 3, 8, 0, {"ddb": tmp_path / "ddb.pt"},
+                                                None)
     assert "labels" in n["ddb_status"] and "networks" not in n["ddb_status"]
-    assert skybias.chapter4_predictions(tmp_path / "missing", None, np.arange(3)) == {}
+    assert skybias.chapter4_predictions({}, None, np.arange(3)) == {}
 
 
 def test_region_dependence_section_with_fake_networks(tmp_path, monkeypatch):
@@ -561,18 +561,18 @@ def test_region_dependence_section_with_fake_networks(tmp_path, monkeypatch):
 
     s = make_sample((12, 12, 12, 12))
     cat = make_catalog(s)
-    (tmp_path / "ddb.pt").write_bytes(b"")
     split = skybias.split_for_repeat(s, 3, 8, seed=0, repeat=0, regions=[1, 2, 3, 4])
     test_ids = split.loc[split["part"] == "test", "id"].to_numpy()
     labels = pd.DataFrame({"id": test_ids[::4], "split": "train"})  # a quarter of them trained chapter 4
     seen = {}
 
-    def fake(models_dir, cache, rows, threads=1):
+    def fake(model_files, cache, rows, threads=1):
         seen["rows"] = rows
         return {NETWORKS[-1].title: s["y"].to_numpy()[rows]}  # a perfect DDB network
 
     monkeypatch.setattr(beyond, "chapter4_predictions", fake)
-    tab, ptab, n = skybias.region_dependence_section(s, cat, None, 3, 8, 0, tmp_path, labels, [1, 2, 3, 4])
+    tab, ptab, n = skybias.region_dependence_section(s, cat, None, 3, 8, 0, {"ddb": tmp_path / "ddb.pt"}, labels,
+                                                     [1, 2, 3, 4])
     assert tab.columns.tolist()[:2] == ["galaxies", "truth"] and ptab.index.tolist()[-1] == NETWORKS[-1].title
     assert n["n_excluded"] == len(labels) and len(seen["rows"]) == len(test_ids) - len(labels)
     assert not set(s["id"].to_numpy()[seen["rows"]]) & set(labels["id"])

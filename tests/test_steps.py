@@ -16,6 +16,7 @@ def labelled(runs_root, catalog_df, monkeypatch):
     p = config.paths(cfg)
     p.survey.mkdir(parents=True)
     artifacts.write_parquet(p.catalog, catalog_df)
+    artifacts.write_manifest(p.catalog, steps.catalog_params(cfg), code="catalog")
     steps.build_labels(cfg, check_images=False)
     return cfg, p
 
@@ -35,7 +36,7 @@ def test_load_labels_detects_other_parameters(labelled):
 def test_load_labels_detects_a_changed_catalog(labelled, catalog_df):
     cfg, p = labelled
     artifacts.write_parquet(p.catalog, catalog_df.iloc[:-1])
-    with pytest.raises(StaleArtifactError, match="another catalog"):
+    with pytest.raises(StaleArtifactError, match=r"labels\.parquet does not match this run \(input catalog changed\)"):
         steps.load_labels(cfg)
 
 

@@ -23,8 +23,9 @@ def book_dir() -> Path:
     return config.repo_root() / "book"
 
 
-def assemble(profile: str) -> Path:
-    """Copy the book sources and the executed notebooks into the run folder."""
+def assemble(profile: str | config.Profile) -> Path:
+    """Copy the book sources and the executed notebooks into the run folder (a variant's own
+    folder for a profile with overrides)."""
     p = config.paths(profile)
     src = p.root / "book_src"
     if src.exists():
@@ -74,7 +75,7 @@ def _toc_files(src: Path) -> set[str]:
     return files
 
 
-def build(profile: str, dest: str | Path | None = None, strict: bool = False) -> Path:
+def build(profile: str | config.Profile, dest: str | Path | None = None, strict: bool = False) -> Path:
     """Build the HTML book for ``profile``; return the path of ``index.html``.
 
     ``strict=True`` turns Sphinx warnings into errors (``-W``, used by the tests).

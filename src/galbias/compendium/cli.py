@@ -13,13 +13,14 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import subprocess
 import sys
 import time
 
 from . import config
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, GalbiasError
 
 
 def _sets(items: list[str]) -> dict:
@@ -46,7 +47,9 @@ def cmd_book(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     if not args.no_run:
         runner.run(args.profile, sets=_sets(args.set), log_output=args.verbose)
-    index = build.build(args.profile, dest=args.dest, strict=args.strict)
+    fields = {f for f in config.Profile.__dataclass_fields__}
+    cfg = config.get_profile(args.profile, **{k: v for k, v in _sets(args.set).items() if k in fields})
+    index = build.build(cfg, dest=args.dest, strict=args.strict)
     print(f"[galbias] book built in {time.perf_counter() - t0:.0f} s: {index}")
 
 
@@ -99,6 +102,10 @@ def cmd_list(args: argparse.Namespace) -> None:
 
     print("profiles:", ", ".join(sorted(config.PROFILES)))
     print("chapters:", ", ".join(runner.chapters()))
+    for name in sorted(config.PROFILES):
+        for folder, overrides in config.list_variants(name).items():
+            sets = " ".join(f"--set {k}={v}" for k, v in overrides.items())
+            print(f"variant of {name}: {config.runs_root() / name / 'variants' / folder}  ({sets})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,21 +151,40 @@ def main(argv: list[str] | None = None) -> int:
     sp = sub.add_parser("list", help="list profiles and chapters")
     sp.set_defaults(func=cmd_list)
 
+    for sp_ in sub.choices.values():
+        sp_.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = p.parse_args(argv)
     try:
         args.func(args)
-    except ConfigError as exc:
-        print(f"galbias: error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # chapter failures and data errors: one clear line, no traceback
-        from ..data.catalog import CatalogError
-        from .runner import ChapterError
-
-        if isinstance(exc, (ChapterError, CatalogError, FileNotFoundError)):
-            print(f"galbias: error: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except KeyboardInterrupt:
+        print("galbias: interrupted; finished artifacts are kept and the next run resumes", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every error a user can cause or fix: one clear line (--debug: the traceback)
+        code = _exit_code(exc)
+        if code is None or getattr(args, "debug", False):
+            raise
+        print(f"galbias: error: {_one_line(exc)}", file=sys.stderr)
+        return code
     return 0
+
+
+def _exit_code(exc: BaseException) -> int | None:
+    """2 for a bad parameter, 1 for any other error the user can fix, None for a bug."""
+    if isinstance(exc, ConfigError):
+        return 2
+    if isinstance(exc, (GalbiasError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
+        return 1
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+        return 1
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename or exc}; check that you may write the run folder (GALBIAS_RUNS)"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and not isinstance(exc, GalbiasError):
+        return f"the disk is full while writing {exc.filename or 'a file'}; free some space"
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from ..core.paths import repo_root
+from .params import coerce
 
 
 @dataclass(frozen=True)
@@ -120,16 +121,35 @@ class Profile:
     #: free-form extra settings for later chapters (read with ``cfg.extra.get(...)``)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # every setting is checked (and normalised: a list where a tuple is expected) when a
+        # profile is made, so a bad value never reaches a chapter
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, coerce(f.name, getattr(self, f.name)))
+
     def replace(self, **overrides: Any) -> "Profile":
-        """A copy with some settings changed (unknown names raise :class:`ConfigError`)."""
+        """A copy with some settings changed (unknown names and bad values raise :class:`ConfigError`)."""
         _check_names(overrides, self.name)
-        return dataclasses.replace(self, **_coerce(overrides))
+        return dataclasses.replace(self, **overrides)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["split_fractions"] = list(self.split_fractions)
         return d
 
+    def differences(self) -> dict[str, Any]:
+        """The settings that differ from the named profile's (what ``--set`` changed), leaving
+        out :data:`EXECUTION_PARAMS`, which change where and how fast a run goes, not its results."""
+        base = PROFILES.get(self.name)
+        if base is None:
+            return {}
+        a, b = self.to_dict(), base.to_dict()
+        return {k: a[k] for k in a if k != "name" and k not in EXECUTION_PARAMS and a[k] != b[k]}
+
+
+#: settings that say where and how fast a run goes (devices, processes, workers), not what it
+#: computes: a run that changes only these is the named profile's run, in its folder
+EXECUTION_PARAMS = ("accelerator", "devices", "strategy", "num_nodes", "num_workers", "compile_model", "n_workers")
 
 
 def _check_names(overrides: dict[str, Any], profile: str) -> None:
@@ -140,16 +160,6 @@ def _check_names(overrides: dict[str, Any], profile: str) -> None:
             f"unknown parameter(s) {unknown} for profile {profile!r}; "
             f"valid parameters are: {', '.join(sorted(valid))}"
         )
-
-
-def _coerce(overrides: dict[str, Any]) -> dict[str, Any]:
-    out = dict(overrides)
-    if "split_fractions" in out:
-        sf = tuple(float(x) for x in out["split_fractions"])
-        if len(sf) != 3 or abs(sum(sf) - 1) > 1e-6 or min(sf) <= 0:
-            raise ConfigError(f"split_fractions must be three positive numbers summing to 1, got {sf}")
-        out["split_fractions"] = sf
-    return out
 
 
 PROFILES: dict[str, Profile] = {
@@ -245,26 +255,84 @@ def runs_root() -> Path:
     return Path(env) if env else repo_root() / "data" / "runs"
 
 
+#: settings that change the survey catalog and images (chapter 0): a variant that keeps them
+#: reads the named profile's survey instead of simulating (or downloading) its own
+SURVEY_PARAMS = ("data_source", "seed", "n_galaxies", "star_fraction", "image_size", "image_fov_r90", "hires_size",
+                 "n_votes", "shard_size", "jpeg_quality", "debias_z_bins", "debias_mag_bins", "debias_size_bins")
+
+
+def variant_name(cfg: Profile) -> str | None:
+    """The folder name of a run whose settings differ from its named profile's (None if they
+    do not): the changed settings as ``key=value`` joined by commas (``epochs=1``,
+    ``split_fractions=0.7-0.15-0.15``), or a hash when that would be long."""
+    diff = cfg.differences()
+    if not diff:
+        return None
+
+    def text(v: Any) -> str:
+        if isinstance(v, (list, tuple)):
+            return "-".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v)
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    name = ",".join(f"{k}={text(diff[k])}" for k in sorted(diff))
+    name = "".join(c if c.isalnum() or c in "._=,-" else "_" for c in name)
+    if len(name) > 80:
+        import hashlib
+        import json
+
+        name = "v-" + hashlib.sha256(json.dumps(diff, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return name
+
+
 def run_dir(profile: str | Profile, create: bool = True) -> Path:
-    """``data/runs/<profile>/`` (or ``$GALBIAS_RUNS/<profile>``)."""
+    """``data/runs/<profile>/`` (or ``$GALBIAS_RUNS/<profile>``); a profile with overrides gets
+    its own ``variants/<variant_name>/`` inside it, so ``--set`` never replaces the default run."""
     name = profile.name if isinstance(profile, Profile) else profile
     if name not in PROFILES:
         raise ConfigError(f"unknown profile {name!r}; valid profiles are: {', '.join(sorted(PROFILES))}")
     d = runs_root() / name
+    variant = variant_name(profile) if isinstance(profile, Profile) else None
+    if variant is not None:
+        d = d / "variants" / variant
     if create:
         d.mkdir(parents=True, exist_ok=True)
+        if variant is not None and not (d / "variant.json").exists():
+            from ..core.artifacts import write_json
+
+            write_json(d / "variant.json", {"profile": name, "overrides": profile.differences()})
     return d
+
+
+def list_variants(profile: str) -> dict[str, dict[str, Any]]:
+    """``{folder name: overrides}`` of the variant runs of ``profile`` on disk."""
+    import json
+
+    out = {}
+    for f in sorted((runs_root() / profile / "variants").glob("*/variant.json")):
+        try:
+            out[f.parent.name] = json.loads(f.read_text()).get("overrides", {})
+        except (OSError, ValueError):
+            out[f.parent.name] = {}
+    return out
 
 
 @dataclass(frozen=True)
 class RunPaths:
-    """Where each chapter's artifacts live inside a run folder."""
+    """Where each chapter's artifacts live inside a run folder.
+
+    For a variant run ``base`` is the named profile's folder: :meth:`find` falls back to it for
+    artifacts the variant has not made (the readers then check they fit the variant's
+    settings), and ``survey`` is the base run's when the variant keeps :data:`SURVEY_PARAMS`.
+    Writes always go to ``root``.
+    """
 
     root: Path
+    base: Path | None = None
+    shared_survey: bool = False
 
     @property
     def survey(self) -> Path:
-        return self.root / "survey"
+        return (self.base if self.shared_survey and self.base is not None else self.root) / "survey"
 
     @property
     def catalog(self) -> Path:
@@ -293,6 +361,19 @@ class RunPaths:
     def artifact(self, name: str) -> Path:
         return self.root / name
 
+    def find(self, name: str) -> Path:
+        """Where to read artifact ``name``: this run's, else the base run's, else this run's path."""
+        mine = self.root / name
+        if mine.exists() or self.base is None:
+            return mine
+        theirs = self.base / name
+        return theirs if theirs.exists() else mine
+
 
 def paths(profile: str | Profile) -> RunPaths:
-    return RunPaths(run_dir(profile))
+    root = run_dir(profile)
+    if isinstance(profile, Profile) and variant_name(profile) is not None:
+        base = run_dir(profile.name)
+        shared = not (set(profile.differences()) & set(SURVEY_PARAMS))
+        return RunPaths(root, base, shared)
+    return RunPaths(root)

@@ -10,6 +10,7 @@ earlier chapters, so ``only=["01_labeling"]`` re-runs one chapter from what is o
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import os
 import tempfile
@@ -17,9 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import config
+from ..core import artifacts
 from ..core.artifacts import atomic_path
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, GalbiasError
+from . import config
+from .params import check_chapter_value, parse_text
 
 KERNEL = "python3"
 
@@ -54,10 +57,7 @@ def resolve_chapters(only: list[str] | None = None, start: str | None = None) ->
 
 def parse_value(text: str) -> Any:
     """``--set key=value`` values: Python literals where possible, else strings."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+    return parse_text(text)
 
 
 def split_overrides(chapter_params: set[str], sets: dict[str, Any]) -> tuple[dict, dict]:
@@ -88,7 +88,8 @@ def to_notebook(source: Path):
     return nb
 
 
-def declared_parameters(source: Path) -> set[str]:
+def declared_parameters(source: Path) -> dict[str, Any]:
+    """The parameters of a chapter's ``parameters`` cell and their defaults."""
     import papermill
 
     nb = to_notebook(source)
@@ -97,7 +98,14 @@ def declared_parameters(source: Path) -> set[str]:
 
         tmp = Path(tmpdir) / f"{source.stem}.ipynb"
         nbformat.write(nb, tmp)
-        return set(papermill.inspect_notebook(str(tmp)))
+        found = papermill.inspect_notebook(str(tmp))
+    out = {}
+    for k, v in found.items():
+        try:
+            out[k] = ast.literal_eval(v.get("default", "None"))
+        except (ValueError, SyntaxError):
+            out[k] = None
+    return out
 
 
 def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = None,
@@ -109,7 +117,7 @@ def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = N
     source = notebooks_dir() / f"{chapter}.py"
     if not source.exists():
         raise ConfigError(f"chapter source {source} does not exist")
-    out_dir = config.paths(profile).notebooks
+    out_dir = config.paths(config.get_profile(profile, **(overrides or {}))).notebooks
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{chapter}.ipynb"
     parameters = {"profile": profile, **(params or {})}
@@ -127,30 +135,98 @@ def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = N
             failed = out_dir / f"{chapter}.failed.ipynb"
             os.replace(dst, failed)
             raise ChapterError(chapter, failed, exc) from None
+        except Exception as exc:  # the kernel died (out of memory, a signal) or could not start
+            if type(exc).__name__ not in ("DeadKernelError", "CellTimeoutError", "RuntimeError"):
+                raise
+            failed = out_dir / f"{chapter}.failed.ipynb"
+            if dst.exists() and dst.stat().st_size:
+                os.replace(dst, failed)
+            raise ChapterError(chapter, failed, exc, died=True) from None
     return final
 
 
-class ChapterError(RuntimeError):
-    def __init__(self, chapter: str, notebook: Path, exc: Exception):
+class ChapterError(GalbiasError, RuntimeError):
+    """A chapter that failed: its error in one line and the notebook executed up to it."""
+
+    def __init__(self, chapter: str, notebook: Path, exc: Exception, died: bool = False):
         self.chapter, self.notebook = chapter, notebook
-        detail = f"{getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', exc)}"
-        super().__init__(f"chapter {chapter} failed ({detail}); the executed notebook up to the error is {notebook}")
+        if died:
+            detail = (f"the kernel died ({type(exc).__name__}): out of memory, a full disk or a signal; "
+                      "the run folder keeps every finished artifact and the chapter resumes when run again")
+        else:
+            ename, evalue = getattr(exc, "ename", ""), str(getattr(exc, "evalue", exc)).strip().splitlines()
+            detail = f"{ename}: {evalue[0] if evalue else ''}"
+        where = f"; the executed notebook up to the error is {notebook}" if notebook.exists() else ""
+        super().__init__(f"chapter {chapter} failed ({detail}){where}")
+
+
+@contextlib.contextmanager
+def run_lock(folder: Path):
+    """Hold ``folder/.lock`` for a run: a second run on the same folder stops with a message.
+
+    The lock is an ``fcntl`` lock, released by the operating system when the process ends
+    (even killed), so a dead run never blocks the next one; the file records who holds it.
+    """
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    f = open(path, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        who = f.read().strip() or "another process"
+        f.close()
+        raise RunLockedError(f"the run folder {folder} is in use by {who}; wait for that run to finish "
+                             "(or run with other --set values, which use their own folder)") from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"galbias run, pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    f.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(f, fcntl.LOCK_UN)
+        f.close()
+
+
+class RunLockedError(GalbiasError, RuntimeError):
+    """Another run holds the run folder."""
 
 
 def run(profile: str, only: list[str] | None = None, start: str | None = None,
         sets: dict[str, Any] | None = None, log_output: bool = False) -> list[Path]:
-    """Run chapters in order for ``profile``; return the executed notebooks."""
+    """Run chapters in order for ``profile``; return the executed notebooks.
+
+    Every ``--set`` value is checked (type and range) before anything runs.  A run with
+    overrides goes to its own variant folder (``data/runs/<profile>/variants/<name>/``); a
+    second run on the same folder at the same time stops with a message (:func:`run_lock`);
+    temporary files a killed run left behind are removed first.
+    """
     config.get_profile(profile)  # unknown profile -> ConfigError
     todo = resolve_chapters(only, start)
     sets = dict(sets or {})
-    chapter_params = set().union(*(declared_parameters(notebooks_dir() / f"{c}.py") for c in todo)) - {"profile", "overrides"}
+    declared = {c: declared_parameters(notebooks_dir() / f"{c}.py") for c in todo}
+    chapter_params = set().union(*declared.values()) - {"profile", "overrides"}
     overrides, params = split_overrides(chapter_params, sets)
-    config.get_profile(profile, **overrides)  # validate values early
+    cfg = config.get_profile(profile, **overrides)  # bad values stop here, before any chapter runs
+    for k, v in params.items():
+        chapter, default = next((c, d[k]) for c, d in declared.items() if k in d)
+        params[k] = check_chapter_value(k, v, default, chapter)
+    folder = config.paths(cfg).root
+    variant = config.variant_name(cfg)
+    label = f"{profile}" + (f" (variant {variant})" if variant else "")
+    if variant:
+        print(f"[galbias] {profile}: settings differ from the profile's; this run uses {folder}", flush=True)
     done = []
-    for chapter in todo:
-        t0 = time.perf_counter()
-        print(f"[galbias] {profile}: running {chapter} ...", flush=True)
-        mine = {k: v for k, v in params.items() if k in declared_parameters(notebooks_dir() / f"{chapter}.py")}
-        done.append(run_chapter(chapter, profile, overrides, mine, log_output))
-        print(f"[galbias] {profile}: {chapter} done in {time.perf_counter() - t0:.1f} s", flush=True)
+    with run_lock(folder):
+        for f in artifacts.remove_stale_temporaries(folder):
+            print(f"[galbias] removed {f.relative_to(folder)}, left by an interrupted run", flush=True)
+        for chapter in todo:
+            t0 = time.perf_counter()
+            print(f"[galbias] {label}: running {chapter} ...", flush=True)
+            mine = {k: v for k, v in params.items() if k in declared[chapter]}
+            done.append(run_chapter(chapter, profile, overrides, mine, log_output))
+            print(f"[galbias] {label}: {chapter} done in {time.perf_counter() - t0:.1f} s", flush=True)
     return done

@@ -19,3 +19,7 @@ class ConfigError(GalbiasError, ValueError):
 
 class StaleArtifactError(GalbiasError, RuntimeError):
     """An artifact whose manifest does not match the current parameters, inputs or code."""
+
+
+class DiskFullError(GalbiasError, OSError):
+    """Not enough free disk space for an artifact (the message names the folder and the shortfall)."""

@@ -30,7 +30,7 @@ from .catalog import CatalogError
 from .images import SHOW_FIRST, ImageError, centre_crop, read_jpeg
 
 __all__ = ["Batch", "CACHE_FORMAT", "CachedImages", "ImageCache", "augment_dihedral", "build_cache",
-           "collate_batch", "random_codes", "to_float"]
+           "collate_batch", "open_if_fresh", "random_codes", "to_float"]
 
 #: bump when the cache layout changes (old caches are then rebuilt)
 CACHE_FORMAT = 1
@@ -125,26 +125,8 @@ class ImageCache:
         return rows.astype(np.int64)
 
 
-def build_cache(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os.PathLike,
-                crop: int | None = None, column: str = "file_loc", id_column: str = "id",
-                n_workers: int | None = None, progress: bool = True, force: bool = False) -> ImageCache:
-    """Decode every image of ``table`` once into a uint8 ``.npy`` cache; reuse it when fresh.
-
-    ``table[column]`` holds paths relative to ``root``; row i of the cache is ``table``'s
-    i-th row, identified by ``table[id_column]`` (stored beside the array as
-    ``<stem>.ids.npy``).  Each image is read with :func:`read_jpeg` and, when ``crop`` is set,
-    centre-cropped with :func:`centre_crop`; all must end up the same square size.
-
-    The cache is reused when its manifest matches: same ids in the same order, same crop,
-    and every source file with the same size and modification time as when it was built
-    (a changed or replaced JPEG triggers a rebuild; the files are not re-hashed, which would
-    cost as much as decoding).  The array is written to a temporary file and renamed, the
-    manifest last, so an interrupted build is never mistaken for a finished one.  Decoding
-    runs in ``n_workers`` threads (default: the cores, at most 8; PIL releases the GIL
-    while decoding).  Bad files raise one :class:`ImageError` with their count and names.
-    """
-    root = Path(root)
-    out_path = Path(out_path)
+def _request(table: pd.DataFrame, root: Path, crop: int | None, column: str, id_column: str):
+    """The ids, source files and manifest parameters of a cache of ``table``."""
     for c in (column, id_column):
         if c not in table.columns:
             raise CatalogError(f"build_cache needs a column {c!r}; the table has {list(table.columns)}")
@@ -165,10 +147,48 @@ def build_cache(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os
         "ids_sha256": hashlib.sha256(ids.tobytes() + str(ids.dtype).encode()).hexdigest(),
         "sources_sha256": sources,
     }
-    if not force and artifacts.is_fresh(out_path, params) and _ids_path(out_path).exists():
+    return ids, files, params
+
+
+def open_if_fresh(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os.PathLike, crop: int | None = None,
+                  column: str = "file_loc", id_column: str = "id") -> ImageCache | None:
+    """The cache at ``out_path`` when it holds exactly ``table``'s images (see :func:`build_cache`), else None."""
+    out_path = Path(out_path)
+    ids, _, params = _request(table, Path(root), crop, column, id_column)
+    if artifacts.is_fresh(out_path, params, code="image_cache") and _ids_path(out_path).exists():
         cache = ImageCache.open(out_path)
         if len(cache) == len(ids) and np.array_equal(cache.ids, ids):
             return cache
+    return None
+
+
+def build_cache(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os.PathLike,
+                crop: int | None = None, column: str = "file_loc", id_column: str = "id",
+                n_workers: int | None = None, progress: bool = True, force: bool = False) -> ImageCache:
+    """Decode every image of ``table`` once into a uint8 ``.npy`` cache; reuse it when fresh.
+
+    ``table[column]`` holds paths relative to ``root``; row i of the cache is ``table``'s
+    i-th row, identified by ``table[id_column]`` (stored beside the array as
+    ``<stem>.ids.npy``).  Each image is read with :func:`read_jpeg` and, when ``crop`` is set,
+    centre-cropped with :func:`centre_crop`; all must end up the same square size.
+
+    The cache is reused when its manifest matches: same ids in the same order, same crop,
+    every source file with the same size and modification time as when it was built (a
+    changed or replaced JPEG triggers a rebuild; the files are not re-hashed, which would cost
+    as much as decoding), and the same code.  Before decoding, the free disk space is checked
+    and the whole array is allocated on disk, so a full disk stops with a message instead of
+    killing the process; the array is written to a temporary file and renamed, the manifest
+    last, so an interrupted build is never mistaken for a finished one.  Decoding runs in
+    ``n_workers`` threads (default: the cores, at most 8; PIL releases the GIL while
+    decoding).  Bad files raise one :class:`ImageError` with their count and names.
+    """
+    root = Path(root)
+    out_path = Path(out_path)
+    if not force:
+        cache = open_if_fresh(table, root, out_path, crop, column, id_column)
+        if cache is not None:
+            return cache
+    ids, files, params = _request(table, root, crop, column, id_column)
 
     def load(i: int) -> np.ndarray:
         arr = read_jpeg(files[i])
@@ -184,43 +204,14 @@ def build_cache(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os
     if shape[0] != shape[1]:
         raise ImageError(f"image {files[0]} is {shape[0]}x{shape[1]} pixels: the cache needs square images "
                          "(set a crop)")
-    workers = n_workers or min(8, os.cpu_count() or 1)
-    bad: list[tuple[str, str]] = []
-    _ids_tmp = None
+    nbytes = len(ids) * int(np.prod(shape)) + 128
+    artifacts.ensure_space(out_path.parent, nbytes, f"the image cache {out_path.name}")
     with artifacts.atomic_path(out_path, suffix=".npy") as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(ids), *shape))
+        artifacts.reserve(tmp, nbytes, f"the image cache {out_path.name}")
         out[0] = first
-
-        def work(chunk: range) -> list[tuple[str, str]]:
-            errs = []
-            for i in chunk:
-                try:
-                    arr = load(i)
-                except ImageError as exc:
-                    errs.append((str(files[i]), str(exc)))
-                    continue
-                if arr.shape != shape:
-                    errs.append((str(files[i]), f"{arr.shape[0]}x{arr.shape[1]} pixels, others are "
-                                 f"{shape[0]}x{shape[1]}"))
-                    continue
-                out[i] = arr
-            return errs
-
-        step = 256
-        chunks = [range(s, min(s + step, len(ids))) for s in range(1, len(ids), step)]
-        bar = _progress(total=len(ids), desc=f"decoding images -> {out_path.name}", enabled=progress)
-        bar.update(1)
-        if workers > 1 and len(chunks) > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(work, c): len(c) for c in chunks}
-                for fut in as_completed(futures):
-                    bad.extend(fut.result())
-                    bar.update(futures[fut])
-        else:
-            for c in chunks:
-                bad.extend(work(c))
-                bar.update(len(c))
-        bar.close()
+        bad = _decode_into(out, files, load, shape, n_workers or min(8, os.cpu_count() or 1),
+                           _progress(total=len(ids), desc=f"decoding images -> {out_path.name}", enabled=progress))
         if bad:
             del out
             _raise_bad(sorted(bad), len(ids), root)
@@ -230,8 +221,42 @@ def build_cache(table: pd.DataFrame, root: str | os.PathLike, out_path: str | os
         artifacts.manifest_path(out_path).unlink(missing_ok=True)
         with artifacts.atomic_path(_ids_path(out_path), suffix=".npy") as ids_tmp:
             np.save(ids_tmp, ids, allow_pickle=False)
-    artifacts.write_manifest(out_path, params, shape=[len(ids), *shape])
+    artifacts.write_manifest(out_path, params, code="image_cache", shape=[len(ids), *shape])
     return ImageCache.open(out_path)
+
+
+def _decode_into(out: np.ndarray, files: list[Path], load, shape: tuple[int, ...], workers: int, bar
+                 ) -> list[tuple[str, str]]:
+    """Decode images 1.. into ``out`` in chunks of 256 (in threads); the problems found."""
+    def work(chunk: range) -> list[tuple[str, str]]:
+        errs = []
+        for i in chunk:
+            try:
+                arr = load(i)
+            except ImageError as exc:
+                errs.append((str(files[i]), str(exc)))
+                continue
+            if arr.shape != shape:
+                errs.append((str(files[i]), f"{arr.shape[0]}x{arr.shape[1]} pixels, others are {shape[0]}x{shape[1]}"))
+                continue
+            out[i] = arr
+        return errs
+
+    bad: list[tuple[str, str]] = []
+    chunks = [range(s, min(s + 256, len(files))) for s in range(1, len(files), 256)]
+    bar.update(1)
+    if workers > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(work, c): len(c) for c in chunks}
+            for fut in as_completed(futures):
+                bad.extend(fut.result())
+                bar.update(futures[fut])
+    else:
+        for c in chunks:
+            bad.extend(work(c))
+            bar.update(len(c))
+    bar.close()
+    return bad
 
 
 def _progress(total: int, desc: str, enabled: bool):

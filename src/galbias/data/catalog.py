@@ -78,8 +78,11 @@ def validate_catalog(df: pd.DataFrame, source: str | Path | None = None,
     """Check that ``df`` is a usable catalog; return it unchanged.
 
     Raises :class:`CatalogError` naming the source file, the missing columns, or the column
-    and number of rows with impossible values (non-finite or non-positive sizes and PSF
-    widths, vote fractions outside [0, 1], duplicated ids).
+    and number of rows with impossible values: non-finite or non-positive sizes and PSF
+    widths; missing or non-finite positions, redshifts and magnitudes (``petroMag_r``: a NaN
+    would give a NaN absolute magnitude); negative vote counts; vote fractions outside [0, 1];
+    infinite optional values (extinction, Sérsic fits; NaN means "not measured");
+    duplicated ids.
     """
     cols = list(required) if required is not None else list(REQUIRED)
     missing = [c for c in cols if c not in df.columns]
@@ -100,6 +103,29 @@ def validate_catalog(df: pd.DataFrame, source: str | Path | None = None,
                     f"catalog{_where(source)}: column {c!r} has {bad} of {len(df)} row(s) that are "
                     "non-finite or <= 0 (sizes and PSF widths must be positive)"
                 )
+    for c, lo, hi in (("ra", -360.0, 720.0), ("dec", -90.0, 90.0), ("z", None, None), ("petroMag_r", None, None)):
+        if c in cols:
+            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(v)
+            if lo is not None:
+                bad |= (v < lo) | (v > hi)
+            if bad.any():
+                rng = f" or outside [{lo:g}, {hi:g}]" if lo is not None else ""
+                raise CatalogError(f"catalog{_where(source)}: column {c!r} has {int(bad.sum())} of {len(df)} row(s) "
+                                   f"that are missing, non-finite{rng}")
+    for c in [c for c in cols if c.endswith("_count")] + (["total_classifications"] if "total_classifications" in cols
+                                                         else []):
+        v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+        bad = int((~np.isfinite(v) | (v < 0)).sum())
+        if bad:
+            raise CatalogError(f"catalog{_where(source)}: column {c!r} has {bad} of {len(df)} row(s) that are "
+                               "missing or negative (vote counts)")
+    for c in ("extinction_r", "sersic_n", "sersic_e", "sersic_re_arcsec", "sersic_re_kpc"):
+        if c in df.columns:  # optional columns: missing (NaN) is allowed, infinite is not
+            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+            bad = int(np.isinf(v).sum())
+            if bad:
+                raise CatalogError(f"catalog{_where(source)}: column {c!r} has {bad} of {len(df)} infinite value(s)")
     for c in cols:
         if c.endswith(("_fraction", "_debiased")) and c.startswith(T01):
             v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)

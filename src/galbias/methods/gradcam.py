@@ -353,7 +353,7 @@ def write_gradcam(path: str | os.PathLike, model: nn.Module, images: Any, target
               "layer": "last convolutional block", "align": align,
               "method": "GradCAM (pytorch-grad-cam), target = given class"}
     inputs = {"model": model_path} if model_path is not None else None
-    if not force and artifacts.is_fresh(path, params, inputs):
+    if not force and artifacts.is_fresh(path, params, inputs, code="gradcam"):
         maps = np.load(path, mmap_mode="r")
         if maps.shape[0] == len(ids):
             return maps
@@ -368,7 +368,7 @@ def write_gradcam(path: str | os.PathLike, model: nn.Module, images: Any, target
                      progress=progress)
         mm.flush()
         del mm
-    artifacts.write_manifest(path, params, inputs, shape=[len(ids), h, w])
+    artifacts.write_manifest(path, params, inputs, code="gradcam", shape=[len(ids), h, w])
     return np.load(path, mmap_mode="r")
 
 

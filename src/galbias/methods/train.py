@@ -47,8 +47,9 @@ from ..data.catalog import CatalogError, has_truth
 from .losses import needs_theta
 from .models import model_from_spec, model_spec
 
-__all__ = ["TRAIN_PARAMS", "TrainResult", "fingerprint", "fit_settings", "predict", "predict_splits",
-           "select_device", "train_model", "usable_cores", "write_predictions"]
+__all__ = ["TRAIN_PARAMS", "TrainResult", "expected_fingerprint", "fingerprint", "fingerprint_hash", "fit_settings",
+           "predict", "predict_splits", "select_device", "train_model", "training_sets", "usable_cores",
+           "write_predictions"]
 
 #: Profile fields that change what a training produces (part of its fingerprint)
 TRAIN_PARAMS = ("model", "model_width", "model_stages", "model_blocks", "head_width", "image_crop", "epochs",
@@ -107,15 +108,20 @@ def fingerprint(cfg: Any, name: str, label_col: str, loss: str, theta: float | N
                 data_hash: str, cache_fingerprint: str) -> dict[str, Any]:
     """Everything that determines a training's result; a checkpoint or model is reused only if equal.
 
-    Includes the torch thread count: on the CPU, 1 and 2 threads give different weights.
+    Includes the torch thread count (on the CPU, 1 and 2 threads give different weights) and
+    ``code_sha256`` of the training code (:data:`galbias.core.provenance.SCOPES` ``["model"]``).
+    Devices, strategy and nodes are not in it: a model trained on 4 GPUs is reused by a
+    1-device run of the same settings (they are recorded in the model's metadata).
     """
+    from ..core.provenance import code_sha256
+
     d = cfg.to_dict()
     return {
-        "package_version": __version__, "name": name, "label_col": label_col, "loss": loss,
+        "package_version": __version__, "code_sha256": code_sha256("model"), "name": name, "label_col": label_col,
+        "loss": loss,
         "theta": None if theta is None else float(theta), "seed": int(seed),
         "params": {k: d[k] for k in TRAIN_PARAMS if k in d}, "spec": model_spec(cfg),
         "data_sha256": data_hash, "cache": cache_fingerprint, "threads": usable_cores(),
-        "devices": d.get("devices"), "strategy": d.get("strategy"),
     }
 
 
@@ -140,6 +146,40 @@ def _split(labels: pd.DataFrame, split: str, label_col: str, check_alpha: bool) 
             raise CatalogError(f"column 'alpha' has {nb} non-finite or non-positive value(s) in the {split} split; "
                                "the DDB loss needs alpha > 0")
     return part
+
+
+def training_sets(cfg: Any, labels: pd.DataFrame, label_col: str, loss: str,
+                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The training and validation rows of ``labels`` for a network (with ``train_subsample``
+    applied) and the hash of what the network learns from (ids, labels and alpha of both)."""
+    tr = _split(labels, "train", label_col, needs_theta(loss))
+    va = _split(labels, "val", label_col, needs_theta(loss))
+    if cfg.train_subsample is not None and cfg.train_subsample < len(tr):
+        from ..core.seeds import rng
+
+        tr = tr.iloc[np.sort(rng(seed, 1).choice(len(tr), cfg.train_subsample, replace=False))]
+    data_hash = artifacts.array_hash(tr["id"].to_numpy(), tr[label_col].to_numpy(np.int64),
+                                     tr["alpha"].to_numpy(np.float32), va["id"].to_numpy(),
+                                     va[label_col].to_numpy(np.int64), va["alpha"].to_numpy(np.float32))
+    return tr, va, data_hash
+
+
+def fingerprint_hash(fp: dict[str, Any] | None) -> str | None:
+    """The SHA-256 of a fingerprint as ``predictions.manifest.json`` records it."""
+    if fp is None:
+        return None
+    return hashlib.sha256(json.dumps(fp, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def expected_fingerprint(cfg: Any, name: str, labels: pd.DataFrame, label_col: str, loss: str,
+                         theta: float | None, cache_fingerprint: str, seed: int | None = None,
+                         **settings: Any) -> dict[str, Any]:
+    """The fingerprint :func:`train_model` would give this network now (to check a model or a
+    prediction made earlier without training)."""
+    seed = int(cfg.seed if seed is None else seed)
+    _, _, data_hash = training_sets(cfg, labels, label_col, loss, seed)
+    theta = float(theta) if needs_theta(loss) and theta is not None else None
+    return {**fingerprint(cfg, name, label_col, loss, theta, seed, data_hash, cache_fingerprint), "settings": settings}
 
 
 class TrainResult:
@@ -180,7 +220,7 @@ def train_model(cfg: Any, name: str, labels: pd.DataFrame, label_col: str, loss:
                 theta: float | None = None, *, cache: ImageCache, out_dir: str | os.PathLike,
                 seed: int | None = None, max_epochs: int | None = None, force: bool = False,
                 predictions: bool = True, progress: bool = True, callbacks: Sequence[Any] = (),
-                **settings: Any) -> TrainResult:
+                reuse_from: Sequence[str | os.PathLike] = (), **settings: Any) -> TrainResult:
     """Train network ``name`` on ``labels[label_col]`` with loss ``loss`` (``ce`` or ``ddb``).
 
     ``labels`` is ``labels.parquet`` (``id``, ``split``, ``alpha``, ``label_col``; ``truth``
@@ -191,7 +231,8 @@ def train_model(cfg: Any, name: str, labels: pd.DataFrame, label_col: str, loss:
     the data order and the augmentation; ``max_epochs`` stops before the schedule ends, keeping
     the checkpoint so a later call resumes; ``force`` retrains a fresh model; ``predictions``
     writes ``p_disk_<name>`` for the validation and test splits into ``predictions.parquet``;
-    ``callbacks`` are extra Lightning callbacks; extra keyword arguments change the engine's settings (e.g. ``precision="bf16-mixed"``).
+    ``callbacks`` are extra Lightning callbacks; ``reuse_from`` are other run folders whose fresh
+    ``models/<name>.pt`` may be reused (a variant run reuses its base run's); extra keyword arguments change the engine's settings (e.g. ``precision="bf16-mixed"``).
     """
     from . import engine
 
@@ -210,19 +251,18 @@ def train_model(cfg: Any, name: str, labels: pd.DataFrame, label_col: str, loss:
     seed = int(cfg.seed if seed is None else seed)
     out_dir = Path(out_dir)
     pt_path = out_dir / "models" / f"{name}.pt"
-    tr = _split(labels, "train", label_col, needs_theta(loss))
-    va = _split(labels, "val", label_col, needs_theta(loss))
-    if cfg.train_subsample is not None and cfg.train_subsample < len(tr):
-        from ..core.seeds import rng
-
-        tr = tr.iloc[np.sort(rng(seed, 1).choice(len(tr), cfg.train_subsample, replace=False))]
+    tr, va, data_hash = training_sets(cfg, labels, label_col, loss, seed)
     y_tr, y_va = tr[label_col].to_numpy(np.int64), va[label_col].to_numpy(np.int64)
     a_tr, a_va = tr["alpha"].to_numpy(np.float32), va["alpha"].to_numpy(np.float32)
-    data_hash = artifacts.array_hash(tr["id"].to_numpy(), y_tr, a_tr, va["id"].to_numpy(), y_va, a_va)
     fp = {**fingerprint(cfg, name, label_col, loss, theta, seed, data_hash, cache.fingerprint), "settings": settings}
     if torch.device(select_device()).type == "cpu":
         torch.set_num_threads(usable_cores())
-    reused = None if force else _reuse(pt_path, fp)
+    reused = None
+    if not force:
+        for candidate in [pt_path, *(Path(d) / "models" / f"{name}.pt" for d in reuse_from)]:
+            reused = _reuse(candidate, fp)
+            if reused is not None:
+                break
     if reused is not None:
         model, meta = reused
         if predictions:
@@ -306,10 +346,8 @@ def write_predictions(path: str | os.PathLike, labels: pd.DataFrame, cache: Imag
                     models = dict(json.loads(mpath.read_text())["params"]["models"])
         else:
             warnings.warn(f"{path} holds predictions for other galaxies; starting it afresh with {name!r}")
-    fp_hash = hashlib.sha256(json.dumps(model_fingerprint, sort_keys=True, default=str).encode()).hexdigest() \
-        if model_fingerprint is not None else None
-    models[name] = fp_hash
+    models[name] = fingerprint_hash(model_fingerprint)
     models = {k: v for k, v in models.items() if f"p_disk_{k}" in new.columns}
     artifacts.write_parquet(path, new)
-    artifacts.write_manifest(path, {"models": models, "splits": list(splits)}, n_rows=len(new))
+    artifacts.write_manifest(path, {"models": models, "splits": list(splits)}, code="predictions", n_rows=len(new))
     return new

@@ -64,6 +64,11 @@ def _params(cfg: Any, names: Sequence[str]) -> dict:
     return {"mock_version": MOCK_VERSION, **{k: d[k] for k in names}}
 
 
+def catalog_params(cfg: Any) -> dict:
+    """The parameters in a fresh ``catalog.parquet`` manifest of the simulated survey."""
+    return _params(cfg, CATALOG_PARAMS)
+
+
 def _population_digest(pop: pd.DataFrame) -> str:
     h = pd.util.hash_pandas_object(pop, index=False).to_numpy()
     return hashlib.sha256(h.tobytes()).hexdigest()[:16]
@@ -79,7 +84,7 @@ def _image_locs(ids: np.ndarray, k: int) -> tuple[list[str], list[str]]:
 
 def _shard_complete(out_dir: Path, k: int, params: dict) -> bool:
     path = _shard_path(out_dir, k)
-    if not artifacts.is_fresh(path, params):
+    if not artifacts.is_fresh(path, params, code="survey_shard"):
         return False
     try:
         locs = pd.read_parquet(path, columns=["file_loc", "hires_loc"])
@@ -131,7 +136,7 @@ def _run_shard(args: tuple) -> int:
         meas = render_shard(pop, cfg, k, Path(out_dir))
     path = _shard_path(Path(out_dir), k)
     artifacts.write_parquet(path, meas)
-    artifacts.write_manifest(path, params, n_rows=len(meas))
+    artifacts.write_manifest(path, params, code="survey_shard", n_rows=len(meas))
     return k
 
 
@@ -207,8 +212,8 @@ def simulate_survey(cfg: Any, out_dir: str | os.PathLike, progress: bool = True)
     """
     out_dir = Path(out_dir)
     cat_path = out_dir / "catalog.parquet"
-    params = _params(cfg, CATALOG_PARAMS)
-    if artifacts.is_fresh(cat_path, params):
+    params = catalog_params(cfg)
+    if artifacts.is_fresh(cat_path, params, code="catalog"):
         df = pd.read_parquet(cat_path)
         cols = ["file_loc"] + (["hires_loc"] if cfg.hires_size else [])
         if all(os.path.exists(out_dir / p) for c in cols for p in df[c]):
@@ -220,7 +225,7 @@ def simulate_survey(cfg: Any, out_dir: str | os.PathLike, progress: bool = True)
     df = assemble_catalog(pop, votes, meas, cfg)
     catalog.validate_catalog(df, cat_path)
     artifacts.write_parquet(cat_path, df)
-    artifacts.write_manifest(cat_path, params, n_rows=len(df))
+    artifacts.write_manifest(cat_path, params, code="catalog", n_rows=len(df))
     return df
 
 

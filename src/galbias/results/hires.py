@@ -287,7 +287,7 @@ def write_changed(path: str | os.PathLike, frame: pd.DataFrame, threshold: float
     table = changed_table(frame, changed_mask(frame, model, from_col, threshold))
     artifacts.write_parquet(path, table)
     artifacts.write_manifest(path, {"model": model, "from": from_col, "threshold": threshold, "split": split},
-                             inputs=inputs, n_rows=len(table))
+                             inputs=inputs, code="changed", n_rows=len(table))
     return table
 
 

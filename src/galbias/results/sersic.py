@@ -203,7 +203,7 @@ def truth_by_sersic(n: Any, truth: Any, split_at: float = PAPER_SERSIC_SPLIT) ->
 def write_sersic(path: str | Path, table: pd.DataFrame, params: dict[str, Any],
                  inputs: dict[str, str | Path]) -> Path:
     """Write ``sersic.csv`` atomically with a manifest."""
-    return artifacts.write_table(path, table, COLUMNS, params, inputs)
+    return artifacts.write_table(path, table, COLUMNS, params, inputs, code="sersic")
 
 
 # --- the chapter's numbers ------------------------------------------------------------------------

@@ -248,7 +248,7 @@ def write_table1(path: str | Path, table: pd.DataFrame, cfg: Any, inputs: dict[s
     """Write ``table1.csv`` atomically with a manifest (settings, seed and input hashes)."""
     params = {"cv_alpha_bins": cfg.cv_alpha_bins, "cv_depth": cfg.cv_depth, "cv14_bins": cfg.cv14_bins,
               "n_bootstrap": cfg.n_bootstrap, "seed": cfg.seed, "split": split, "intrinsic": list(INTRINSIC)}
-    return artifacts.write_table(path, table, COLUMNS, params, inputs)
+    return artifacts.write_table(path, table, COLUMNS, params, inputs, code="table1")
 
 
 # --- the chapter's numbers ------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def fit_training_theta(labels: pd.DataFrame, n_bins: int, n_boot: int, seed: int
 def write_theta(path: str | Path, result: TrainingTheta, params: dict[str, Any], labels_path: str | Path) -> Path:
     """Write ``theta.json`` (atomically) and its manifest."""
     artifacts.write_json(path, result.to_dict())
-    artifacts.write_manifest(path, params, {"labels": labels_path})
+    artifacts.write_manifest(path, params, {"labels": labels_path}, code="theta")
     return Path(path)
 
 
@@ -104,7 +104,7 @@ def write_dcv14(json_path: str | Path, pred_path: str | Path, dc: DCV14Result, p
     artifacts.write_json(json_path, {**dc.to_dict(), "features": FEATURES, "label": "gz2b",
                                      "n_train": pred.attrs.get("n_train"), "paper_theta": PAPER_THETA["dcv14"]})
     artifacts.write_parquet(pred_path, pred)
-    artifacts.write_manifest(pred_path, {"features": FEATURES, "seed": seed}, {"labels": labels_path})
+    artifacts.write_manifest(pred_path, {"features": FEATURES, "seed": seed}, {"labels": labels_path}, code="dcv14")
 
 
 def comparison_table(result: TrainingTheta, dc: DCV14Result) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from ...core import artifacts
 from ..catalog import ANSWERS, OPTIONAL, REQUIRED, CatalogError, validate_catalog
 from ..regions import assign_region
 from .cutouts import fetch_images
-from .download import (GZ2_FILE, SIMARD_FILE, _read_header, default_raw_dir, fetch_gz2_table, fetch_sdss_photometry,
+from .download import (GZ2_FILE, SIMARD_FILE, _read_header, unreadable, default_raw_dir, fetch_gz2_table, fetch_sdss_photometry,
                        fetch_simard, read_sdss_photometry, read_simard, sdss_filename)
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def read_gz2_table(path: str | os.PathLike) -> pd.DataFrame:
     Raises :class:`CatalogError` naming the file and the missing columns.
     """
     path = Path(path)
-    header = _read_header(path, "GZ2 table")
+    header = _read_header(path, "GZ2 table", downloaded=True)
     missing = [c for c in GZ2_BASE_COLUMNS if c not in header]
     for a in ANSWERS.values():
         missing += [f"{a}_{s}" for s in ("weighted_fraction", "debiased") if f"{a}_{s}" not in header]
@@ -92,8 +92,8 @@ def read_gz2_table(path: str | os.PathLike) -> pd.DataFrame:
     wanted = [c for c in (*GZ2_BASE_COLUMNS, *GZ2_EXTRA_COLUMNS, *task1) if c in header]
     try:
         df = pd.read_csv(path, usecols=wanted, dtype={"dr7objid": "int64"}, low_memory=False)
-    except Exception as exc:  # noqa: BLE001
-        raise CatalogError(f"cannot read GZ2 table {path}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - damaged download: set aside, say what to do
+        raise unreadable(path, "GZ2 table", exc, downloaded=True) from exc
 
     derived: list[str] = []
     counts = [f"{a}_count" for a in ANSWERS.values()]
@@ -204,6 +204,14 @@ def _catalog_frame(df: pd.DataFrame, image_dir: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def catalog_params(cfg: Any, selection: Selection | None = None, max_objects: int | None = None,
+                   image_dir: str = "images", data_release: int = 7) -> dict[str, Any]:
+    """The parameters in a fresh GZ2 ``catalog.parquet`` manifest (the defaults are :func:`prepare`'s)."""
+    return {"profile": getattr(cfg, "name", str(cfg)), "data_source": "gz2", "seed": getattr(cfg, "seed", None),
+            "selection": (selection or Selection()).to_dict(), "max_objects": max_objects, "image_dir": image_dir,
+            "sdss_data_release": data_release}
+
+
 def build_catalog(cfg: Any, raw_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
                   gz2_file: str | os.PathLike | None = None, sdss_file: str | os.PathLike | None = None,
                   simard_file: str | os.PathLike | None = None, selection: Selection | None = None,
@@ -267,16 +275,9 @@ def build_catalog(cfg: Any, raw_dir: str | os.PathLike, out_dir: str | os.PathLi
         artifacts.write_parquet(out_path, cat)
         artifacts.write_manifest(
             out_path,
-            params={
-                "profile": getattr(cfg, "name", str(cfg)),
-                "data_source": "gz2",
-                "seed": getattr(cfg, "seed", None),
-                "selection": sel.to_dict(),
-                "max_objects": max_objects,
-                "image_dir": image_dir,
-                "sdss_data_release": data_release,
-            },
+            params=catalog_params(cfg, sel, max_objects, image_dir, data_release),
             inputs={"gz2": gz2_path, "sdss": sdss_path, "simard": simard_path},
+            code="catalog",
             selection=steps,
             derived_columns=gz.attrs.get("derived", []),
             n_rows=len(cat),
@@ -315,4 +316,4 @@ def prepare(cfg: Any, out_dir: str | os.PathLike, raw_dir: str | os.PathLike | N
     return cat
 
 
-__all__ = ["CATALOG_FILE", "Selection", "build_catalog", "prepare", "read_gz2_table", "select_gz2"]
+__all__ = ["CATALOG_FILE", "Selection", "build_catalog", "catalog_params", "prepare", "read_gz2_table", "select_gz2"]

@@ -103,13 +103,27 @@ def default_raw_dir() -> Path:
 
 
 
-def _read_header(path: Path, what: str) -> list[str]:
+def unreadable(path: str | os.PathLike, what: str, exc: BaseException, downloaded: bool = False) -> CatalogError:
+    """The error for a file that cannot be read; a downloaded one (and its pinned hash) is set
+    aside first, and the message says which files were moved and that the next run downloads
+    it again."""
+    path = Path(path)
+    if not downloaded:
+        return CatalogError(f"cannot read {what} {path}: {' '.join(str(exc).split())}")
+    moved = quarantine(path, f"unreadable: {exc}")
+    names = ", ".join(str(m) for m in moved)
+    return CatalogError(f"cannot read {what} {path} ({' '.join(str(exc).split())[:200]}): it is damaged or was "
+                        f"cut short; moved aside as {names} -- run again to download it afresh, and delete those "
+                        "files once the new download works")
+
+
+def _read_header(path: Path, what: str, downloaded: bool = False) -> list[str]:
     if not path.exists():
         raise FileNotFoundError(f"{what} {path} does not exist")
     try:
         return list(pd.read_csv(path, nrows=0).columns)
     except Exception as exc:  # noqa: BLE001 - any parser/decompression error, re-raised with the file
-        raise CatalogError(f"cannot read {what} {path}: {exc}") from exc
+        raise unreadable(path, what, exc, downloaded) from exc
 
 
 # --- pooch downloads ---------------------------------------------------------------------------
@@ -168,6 +182,21 @@ def _check_pinned(path: Path, url: str) -> str:
     return digest
 
 
+def quarantine(path: str | os.PathLike, why: str) -> list[Path]:
+    """Move a downloaded file that cannot be used, and its pinned hash, aside (``<name>.bad-<time>``)
+    so that the next run downloads it again; returns the new paths."""
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    moved = []
+    for f in (path, _pin_path(path)):
+        if f.exists():
+            target = f.with_name(f"{f.name}.bad-{stamp}")
+            os.replace(f, target)
+            moved.append(target)
+    log.warning("%s set aside (%s): %s", path, why, [str(m) for m in moved])
+    return moved
+
+
 def fetch_file(name: str, raw_dir: str | os.PathLike, *, registry: Mapping[str, str | None] | None = None,
                progressbar: bool = True, retries: int = 3) -> Path:
     """Download ``name`` (a key of :data:`REGISTRY`) into ``raw_dir`` unless already there.
@@ -175,13 +204,22 @@ def fetch_file(name: str, raw_dir: str | os.PathLike, *, registry: Mapping[str, 
     pooch streams to a temporary file and moves it into place only after its SHA-256 matched
     the registry, so a partial or altered download is never used; a local file whose hash
     does not match is downloaded again.  For entries whose hash is ``None`` the digest is pinned
-    beside the file on first download and enforced from then on (with a warning).
+    beside the file on first download and enforced from then on (with a warning); a file that is
+    already there without a pin was not downloaded by this code and is set aside
+    (:func:`quarantine`) and downloaded afresh, never pinned.
     Raises :class:`DownloadError` naming the file and URL.
     """
     reg = dict(REGISTRY if registry is None else registry)
     if name not in reg:
         raise KeyError(f"{name!r} is not a known download; known: {sorted(reg)}")
     url = URLS.get(name, GZ2_BASE_URL + name)
+    local = Path(raw_dir) / name
+    if reg[name] is None and local.exists() and not _pin_path(local).exists():
+        # a file this code did not download (or whose download was cut short) and that nothing
+        # can verify: never trust it, never pin its hash -- set it aside and download afresh
+        aside = quarantine(local, "it was already there without a pinned hash, so it cannot be verified")
+        warnings.warn(f"{local} was set aside as {aside[0].name} and is downloaded again", UnverifiedDownloadWarning,
+                      stacklevel=2)
     pup = make_pooch(raw_dir, reg, retries=retries)
     try:
         path = Path(pup.fetch(name, downloader=_downloader(progressbar=progressbar)))
@@ -417,4 +455,4 @@ def read_simard(path: str | os.PathLike) -> pd.DataFrame:
 __all__ = ["DownloadError", "GZ2_FILE", "GZ2_URL", "REGISTRY", "SIMARD_CATALOG",
            "SIMARD_FILE", "UnverifiedDownloadWarning", "default_raw_dir", "fetch_file",
            "fetch_gz2_table", "fetch_sdss_photometry", "fetch_simard",
-           "make_pooch", "read_sdss_photometry", "read_simard", "sdss_filename", "sdss_photometry_sql", "sha256"]
+           "make_pooch", "quarantine", "unreadable", "read_sdss_photometry", "read_simard", "sdss_filename", "sdss_photometry_sql", "sha256"]

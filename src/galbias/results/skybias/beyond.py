@@ -139,20 +139,20 @@ DEPENDENCE_NETWORKS = {"ce_gz2b": "ce", "ddb": "ddb"}
 _SERIES_KEYS = {"truth": "truth", "GZ2B labels": "gz2b"}
 
 
-def chapter4_predictions(models_dir: str | Path, cache: Any, rows: np.ndarray, threads: int | None = 1
-                         ) -> dict[str, np.ndarray]:
+def chapter4_predictions(model_files: Mapping[str, str | Path], cache: Any, rows: np.ndarray,
+                         threads: int | None = 1) -> dict[str, np.ndarray]:
     """Predicted class (1 = disk, p(disk) > 0.5) of each network of :data:`DEPENDENCE_NETWORKS`
-    found in ``models_dir`` (``<name>.pt``), for image-cache ``rows``, on the CPU; keyed by the
-    network's title.  Networks whose file is missing are left out."""
+    in ``model_files`` (name -> ``models/<name>.pt``, checked fresh by the caller), for
+    image-cache ``rows``, on the CPU; keyed by the network's title.  Networks not given are
+    left out."""
     from ...methods.models import load_model
     from ...methods.train import predict
 
     out = {}
     with torch_threads(threads):
         for net in NETWORKS:
-            path = Path(models_dir) / f"{net.name}.pt"
-            if net.name in DEPENDENCE_NETWORKS and path.exists():
-                model, _ = load_model(path)
+            if net.name in DEPENDENCE_NETWORKS and net.name in model_files:
+                model, _ = load_model(model_files[net.name])
                 out[net.title] = (predict(model, cache, rows, device="cpu") > 0.5).astype(int)
     return out
 
@@ -223,7 +223,7 @@ def _not_measured(missing: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[
 
 
 def region_dependence_section(sample: pd.DataFrame, catalog: pd.DataFrame, cache: Any, n_train: int, n_test: int,
-                              seed: int, models_dir: str | Path, labels: pd.DataFrame | None,
+                              seed: int, model_files: Mapping[str, str | Path], labels: pd.DataFrame | None,
                               regions: list[int] | None = None, threads: int | None = 1
                               ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Tables 9.8, 9.9 and the numbers of the last section.
@@ -237,7 +237,7 @@ def region_dependence_section(sample: pd.DataFrame, catalog: pd.DataFrame, cache
     every number is NaN and the status strings say what was missing.
     """
     missing = [] if labels is not None else ["chapter 1's labels (labels.parquet) are missing or out of date"]
-    if not any((Path(models_dir) / f"{n}.pt").exists() for n in DEPENDENCE_NETWORKS):
+    if not any(n in model_files for n in DEPENDENCE_NETWORKS):
         files = ", ".join(f"models/{n}.pt" for n in DEPENDENCE_NETWORKS)
         missing.append(f"chapter 4's networks ({files}) were not found for this profile")
     if missing:
@@ -251,7 +251,7 @@ def region_dependence_section(sample: pd.DataFrame, catalog: pd.DataFrame, cache
     idc = "id" if "id" in catalog.columns else "dr7objid"
     votes = majority_vote(catalog.set_index(idc).loc[sample["id"].to_numpy()[rows]].reset_index(), "weighted_fraction")
     series = {"truth": y_true, "GZ2B labels": (votes == 1).astype(int),
-              **chapter4_predictions(models_dir, cache, rows, threads)}
+              **chapter4_predictions(model_files, cache, rows, threads)}
     tab, ptab, numbers = dependence_tables(y_true, sample["region"].to_numpy()[rows], series)
     n_excluded = int((~keep).sum())
     numbers.update(n_excluded=n_excluded, ddb_status=f"applied to {len(rows):,} test galaxies",

@@ -225,7 +225,7 @@ def run_or_reuse(path: str | Path, setup: ExperimentSetup, images: np.ndarray, s
     """
     params = setup.params(seed, image_crop)
     t0 = time.perf_counter()
-    reused = artifacts.is_fresh(path, params, inputs)
+    reused = artifacts.is_fresh(path, params, inputs, code="skybias")
     if not reused:
         raw = run_experiments(images, sample, setup.trainings, setup.experiments, setup.n_train, setup.n_test,
                               setup.settings, n_repeats=setup.n_repeats, seed=seed, threads=threads,

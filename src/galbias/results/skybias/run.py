@@ -106,7 +106,7 @@ def write_results(path: str | Path, df: pd.DataFrame, params: Mapping[str, Any],
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing:
         raise KeyError(f"results lack column(s) {missing}: run add_binomial_tests first")
-    return artifacts.write_table(path, df, CSV_COLUMNS, params, inputs)
+    return artifacts.write_table(path, df, CSV_COLUMNS, params, inputs, code="skybias")
 
 
 def read_results(path: str | Path) -> pd.DataFrame:
