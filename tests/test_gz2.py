@@ -505,6 +505,8 @@ def test_build_catalog_same_types_as_schema(raw_dir, tmp_path):
             assert pd.api.types.is_integer_dtype(cat[col]), col
         elif kind == "float":
             assert pd.api.types.is_float_dtype(cat[col]), col
+        elif kind == "bool":
+            assert pd.api.types.is_bool_dtype(cat[col]), col
         else:
             assert pd.api.types.is_string_dtype(cat[col]) or cat[col].isna().all(), col
     assert not (tmp_path / "catalog.parquet").exists()

@@ -29,16 +29,25 @@ from galbias.mock import profiles, survey
 from galbias.results.survey import smooth_fraction_vs_alpha
 
 
-@pytest.fixture(scope="module")
-def population():
-    cfg = get_profile("smoke", n_galaxies=6000)
+def _population(realism):
+    cfg = get_profile("smoke", n_galaxies=6000, n_eval=1500, survey_realism=realism)
     pop = draw_population(cfg)
     votes = simulate_votes(pop, cfg)
     return cfg, catalog.add_derived(pd.concat([pop, votes], axis=1))
 
 
+@pytest.fixture(scope="module")
+def population():
+    return _population("realistic")
+
+
+@pytest.fixture(scope="module")
+def idealised():
+    return _population("idealised")
+
+
 def small_cfg(**kw):
-    base = dict(n_galaxies=300, shard_size=100, n_workers=1, image_size=32, hires_size=32)
+    base = dict(n_galaxies=300, n_eval=0, shard_size=100, n_workers=1, image_size=32, hires_size=32)
     base.update(kw)
     return get_profile("smoke", **base)
 
@@ -69,7 +78,7 @@ def test_population_is_deterministic_and_selected(population):
     cfg, d = population
     again = draw_population(cfg)
     pd.testing.assert_frame_equal(d[again.columns], again)
-    assert len(d) == cfg.n_galaxies
+    assert len(d) == cfg.n_galaxies + cfg.n_eval and int(d["eval_sample"].sum()) == cfg.n_eval
     assert d["dr7objid"].is_unique
     assert (d["petroMag_r"] <= 17.0).all() and (d["petroR90_r"] > 3.0).all()
     assert ((d["z"] > 0.01) & (d["z"] < 0.25)).all()
@@ -78,11 +87,16 @@ def test_population_is_deterministic_and_selected(population):
     assert 0.55 < (gal["true_class"] == 1).mean() < 0.7
 
 
-def test_alpha_and_sizes_are_sdss_like(population):
-    _, d = population
+def test_alpha_and_sizes_are_sdss_like(population, idealised):
+    _, d = idealised
     gal = d[d["true_class"] < 2]
     p5, p50, p95 = np.percentile(gal["alpha"], [5, 50, 95])
     assert 4 < p5 < 9 and 10 < p50 < 22 and 25 < p95 < 70
+    # the realistic survey (Shen et al. 2003 sizes) is less resolved: a GZ2-like sample at z ~ 0.08
+    _, d = population
+    gal = d[d["true_class"] < 2]
+    p5, p50, p95 = np.percentile(gal["alpha"], [5, 50, 95])
+    assert 3 < p5 < 6 and 6 < p50 < 11 and 15 < p95 < 45
     psf = np.percentile(gal["psfWidth_r"], [5, 50, 95])
     assert psf == pytest.approx([1.02, 1.30, 1.68], abs=0.08)
     conc = (gal["petroR90_r"] / gal["petroR50_r"]).median()
@@ -110,9 +124,26 @@ def test_region_populations_are_identical(population):
         assert g["dec"].between(t.loc[r, "dec_min"], t.loc[r, "dec_max"]).all()
 
 
-def test_poorly_resolved_disks_are_voted_smooth(population):
-    """The observed smooth fraction rises as alpha falls; the true one does not."""
+def test_realistic_truth_changes_with_alpha_and_volunteers_err_both_ways(population):
+    """Realistic survey: the true disk fraction rises with alpha (through size and luminosity),
+    ellipticals span E0-E7, colours overlap, and a few smooth galaxies get a disk majority."""
     _, d = population
+    fr = smooth_fraction_vs_alpha(d, n_bins=5)
+    assert fr["true_smooth"].iloc[0] > fr["true_smooth"].iloc[-1] + 0.15
+    assert fr["observed_smooth"].iloc[0] > fr["observed_smooth"].iloc[-1] + 0.3
+    obs = majority_vote(d)
+    t = d["true_class"].to_numpy()
+    assert 0.005 < (obs[t == 0] == 1).mean() < 0.05
+    smooth = d[t == 0]
+    assert (smooth["true_axis_ratio"] < 0.5).mean() > 0.05 and smooth["true_axis_ratio"].min() >= 0.3
+    assert 0.03 < smooth["true_blue_early"].mean() < 0.09
+    disks = d[t == 1]
+    assert 0.08 < disks["true_red_disk"].mean() < 0.25
+
+
+def test_poorly_resolved_disks_are_voted_smooth(idealised):
+    """Idealised survey: the observed smooth fraction rises as alpha falls; the true one does not."""
+    _, d = idealised
     fr = smooth_fraction_vs_alpha(d, n_bins=5)
     assert fr["observed_smooth"].iloc[0] > fr["observed_smooth"].iloc[-1] + 0.25
     assert abs(fr["true_smooth"].iloc[0] - fr["true_smooth"].iloc[-1]) < 0.07

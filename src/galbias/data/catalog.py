@@ -59,6 +59,7 @@ OPTIONAL = {
     "sersic_e": "float",        # ellipticity 1 - b/a
     "sersic_re_arcsec": "float",  # half-light radius, arcsec
     "sersic_re_kpc": "float",   # half-light radius, kpc (Simard+11 Rhlr)
+    "eval_sample": "bool",      # held-out evaluation sample (simulated survey only)
 }
 
 #: truth columns of the simulated survey

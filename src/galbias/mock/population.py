@@ -40,16 +40,29 @@ they carry galaxy-like sizes, magnitudes and redshifts: in GZ2 these are mostly
 entries whose photometry was confused by a bright star, a satellite trail or a
 deblending failure); their images show a bright star or a trail instead of a galaxy.
 
-**Calibration.**  The sizes were tuned so that (i) the true class mix does not depend on
-alpha (the paper's assumption; here the disk fraction varies by about +-0.02 across alpha
-deciles) and (ii) the sizes land between an SDSS-main-sample-like population and the
-indicative calibration sample of 4,493 SDSS galaxies (compact-group galaxies at median
-z = 0.035, so larger on the sky than a GZ2 sample at median z ~ 0.06).  For the demo
-profile the galaxies have alpha percentiles (5/25/50/75/95) of about 6/9/13/19/35
+**Two surveys** (``cfg.survey_realism``; :func:`realism_choices` lists the differences with
+their sources).
+
+*idealised* (the earlier survey, kept for comparison): sizes tuned so that the true class mix
+does not depend on alpha (the paper's assumption; the disk fraction varies by about +-0.02
+across alpha deciles), smooth galaxies rounder than q = 0.6, colours that barely overlap,
+volunteers that never vote a smooth galaxy "features or disk".
+
+*realistic* (the default): the sizes follow the Shen et al. (2003) size-luminosity relations
+of early and late types, so that under the magnitude limit the true disk fraction changes with
+alpha *through* size and luminosity (and the early-type share rises with luminosity through
+the two luminosity functions, in both surveys); ellipticals span E0-E7 (q down to 0.3); 6 % of
+early types are blue and a luminosity-dependent share of disks (plus every lenticular-like
+disk) are red; 4 % of smooth galaxies carry something that draws "features or disk" votes (a
+companion, a dust lane, tidal debris, an artifact).  The realistic galaxies are smaller on the
+sky than the idealised ones (median alpha about 8 against 13 in the demo), which is what the
+Shen relations give for a GZ2-like sample at median z ~ 0.08: the indicative calibration sample
+of METHODS §11 (compact-group galaxies at median z = 0.035, median alpha 17.7) is nearer.
+The realistic survey was not tuned to make any later result come out in a particular way.
+
+The idealised survey's demo percentiles were: alpha (5/25/50/75/95) about 6/9/13/19/35
 (calibration sample 6.7/11.4/17.7/27.0/48.7), petroRad_r 3.5/5.2/7.3/10.4/19"
-(3.8/6.4/9.9/14.7/26.0"), median R50 3.2" (4.3"), median R90 8.9" (11.4"), median
-concentration R90/R50 2.7 (2.75), and PSF FWHM 1.05/1.20/1.32/1.46/1.68" (1.02/1.16/
-1.30/1.46/1.68").
+(3.8/6.4/9.9/14.7/26.0"), and PSF FWHM 1.05/1.20/1.32/1.46/1.68" (1.02/1.16/1.30/1.46/1.68").
 
 Every number quoted in this docstring is set in the constants below.
 """
@@ -80,6 +93,30 @@ K_SLOPE = {0: 1.1, 1: 0.5}
 #: sizes: log10 R_e[kpc] = log10(R0) - 0.4 * slope * (M - M_REF), scatter in dex
 M_REF = -21.0
 SIZE = {0: (4.7, 0.60, 0.20), 1: (6.6, 0.30, 0.16)}
+#: Shen et al. (2003, MNRAS 343, 978; SDSS r band, h = 0.7) size-luminosity relations of the
+#: "realistic" survey: early types log10 R50 = -0.4 a M + b; late types
+#: log10 R50 = -0.4 alpha M + (beta - alpha) log10(1 + 10^(-0.4 (M - M0))) + gamma; scatter
+#: sigma_lnR = s2 + (s1 - s2) / (1 + 10^(-0.8 (M - M0))) for both (their Fig. 6-8: similar
+#: for bright early and late types).  R50 is taken as the component's half-light radius.
+SHEN_EARLY = {"a": 0.65, "b": -5.06}
+SHEN_LATE = {"alpha": 0.21, "beta": 0.53, "gamma": -1.31, "M0": -20.52}
+SHEN_SCATTER = {"s1": 0.48, "s2": 0.25, "M0": -20.52}
+#: realistic colours and shapes (documented in chapter 0): the share of early types that are
+#: blue (Schawinski et al. 2009: 5.7 % of low-z early types), their g-r; disks that are red
+#: (passive: Masters et al. 2010 find ~6 % of disk galaxies red, more among the most massive;
+#: lenticular-like disks are red): base share, extra share per magnitude brighter than
+#: M = -20.5 (up to 3 mag); the axis ratios of ellipticals E0-E7: q = lo + (1 - lo) Beta(a, b)
+BLUE_EARLY_SHARE, BLUE_EARLY_GR = 0.06, (0.52, 0.06)
+RED_DISK_SHARE, RED_DISK_PER_MAG, RED_DISK_GR, RED_ARM_GR = 0.05, 0.05, (0.70, 0.04), (0.62, 0.05)
+Q_SMOOTH = {"idealised": (0.6, 2.5, 1.5), "realistic": (0.3, 2.2, 1.3)}
+#: realistic volunteers: a share of smooth galaxies shows something that draws "features or disk"
+#: votes (a close companion, a dust lane, tidal debris, an image artifact); each such galaxy gets
+#: a features share drawn uniformly in this range, so about half of them get a disk majority
+FALSE_FEATURE_SHARE, FALSE_FEATURE_RANGE = 0.04, (0.3, 0.8)
+#: the survey's kinds: "realistic" (the default) and "idealised" (the earlier survey, whose
+#: sizes were tuned so that the true class mix does not depend on alpha)
+REALISMS = ("realistic", "idealised")
+
 #: intrinsic thickness of disks (axis ratio seen edge-on) and of bulges
 DISK_Q0, BULGE_Q0 = 0.12, 0.6
 #: fraction of disks with almost no arm structure (lenticular-like)
@@ -96,7 +133,7 @@ P_STAR_IS_POINT = 0.6
 TRUTH_COLUMNS = [
     "true_class", "true_object", "true_abs_mag", "true_sersic_n", "true_re_kpc", "true_axis_ratio",
     "true_bulge_frac", "true_disk_scale_kpc", "true_n_arms", "true_arm_contrast", "true_pitch_deg",
-    "true_bar", "true_inclination_deg",
+    "true_bar", "true_inclination_deg", "true_blue_early", "true_red_disk", "true_false_features",
 ]
 
 
@@ -152,7 +189,76 @@ def aperture_scale(q: np.ndarray) -> np.ndarray:
     return 0.41 + 0.59 * np.asarray(q, float)
 
 
-def _draw_batch(rng: np.random.Generator, n: int) -> pd.DataFrame:
+def shen_log_size(absmag: np.ndarray, disk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median log10 R50 (kpc) and its scatter in dex for each galaxy (Shen et al. 2003 relations)."""
+    M = np.asarray(absmag, float)
+    early = -0.4 * SHEN_EARLY["a"] * M + SHEN_EARLY["b"]
+    L = SHEN_LATE
+    late = -0.4 * L["alpha"] * M + (L["beta"] - L["alpha"]) * np.log10(1 + 10 ** (-0.4 * (M - L["M0"]))) + L["gamma"]
+    S = SHEN_SCATTER
+    sig_ln = S["s2"] + (S["s1"] - S["s2"]) / (1 + 10 ** (-0.8 * (M - S["M0"])))
+    return np.where(disk, late, early), sig_ln / np.log(10)
+
+
+def _sizes(absmag: np.ndarray, disk: np.ndarray, noise: np.ndarray, realism: str) -> np.ndarray:
+    """Half-light radius (kpc) of each galaxy's main component (the same normal draws either way)."""
+    if realism == "realistic":
+        median, scatter = shen_log_size(absmag, disk)
+        return 10 ** (median + scatter * noise)
+    r0 = np.where(disk, SIZE[1][0], SIZE[0][0])
+    slope = np.where(disk, SIZE[1][1], SIZE[0][1])
+    scat = np.where(disk, SIZE[1][2], SIZE[0][2])
+    return 10 ** (np.log10(r0) - 0.4 * slope * (absmag - M_REF) + scat * noise)
+
+
+def realism_choices() -> pd.DataFrame:
+    """The settings that differ between the two surveys, with their sources (chapter 0's table).
+
+    Values come from the constants of this module; "assumption" marks a choice without a
+    published number behind it.
+    """
+    a, b = SHEN_EARLY["a"], SHEN_EARLY["b"]
+    rows = [
+        ("sizes of smooth galaxies", f"R_e ∝ L^{SIZE[0][1]:.2f}, {SIZE[0][0]} kpc at M_r = {M_REF:g}",
+         f"Shen et al. 2003 early types: log R50 = {a} (−0.4 M) + ({b})", "Shen et al. (2003), MNRAS 343, 978"),
+        ("sizes of disks", f"R_e ∝ L^{SIZE[1][1]:.2f}, {SIZE[1][0]} kpc at M_r = {M_REF:g}",
+         f"Shen et al. 2003 late types (α = {SHEN_LATE['alpha']}, β = {SHEN_LATE['beta']}, "
+         f"M0 = {SHEN_LATE['M0']})", "Shen et al. (2003)"),
+        ("axis ratios of ellipticals", f"{Q_SMOOTH['idealised'][0]}–1", f"{Q_SMOOTH['realistic'][0]}–1 (E0–E7)",
+         "Hubble types E0–E7"),
+        ("blue early types", "none", f"{BLUE_EARLY_SHARE:.0%}, g−r ≈ {BLUE_EARLY_GR[0]}",
+         "Schawinski et al. (2009), MNRAS 396, 818: 5.7 % of low-z early types"),
+        ("red disks", "lenticular-like only (disk colours)",
+         f"{RED_DISK_SHARE:.0%} + {RED_DISK_PER_MAG:.0%} per mag brighter than M_r = −20.5, and all "
+         f"lenticular-like disks; disk g−r ≈ {RED_DISK_GR[0]}",
+         "Masters et al. (2010), MNRAS 405, 783: ~6 % of disks red, more at high mass"),
+        ("smooth galaxies voted 'features or disk'", "never",
+         f"{FALSE_FEATURE_SHARE:.0%} with a features share of {FALSE_FEATURE_RANGE[0]}–{FALSE_FEATURE_RANGE[1]}",
+         "assumption (companions, dust lanes, artifacts; no published rate for GZ2)"),
+    ]
+    return pd.DataFrame(rows, columns=["property", "idealised", "realistic", "source"]).set_index("property")
+
+
+def _realistic_extras(rng: np.random.Generator, absmag: np.ndarray, disk: np.ndarray, lenticular: np.ndarray,
+                      gr_s: np.ndarray, gr_disk: np.ndarray, gr_arm: np.ndarray) -> dict[str, np.ndarray]:
+    """Blue early types, red (passive and lenticular-like) disks, and smooth galaxies with
+    features-like distractions; drawn after everything else, so the idealised survey's random
+    numbers are those it always had."""
+    n = len(absmag)
+    g = rng.standard_normal
+    blue = ~disk & (rng.random(n) < BLUE_EARLY_SHARE)
+    gr_s = np.where(blue, BLUE_EARLY_GR[0] + BLUE_EARLY_GR[1] * g(n), gr_s)
+    p_red = RED_DISK_SHARE + RED_DISK_PER_MAG * np.clip(-(absmag + 20.5), 0.0, 3.0)
+    red = disk & (lenticular | (rng.random(n) < p_red))
+    gr_disk = np.where(red, RED_DISK_GR[0] + RED_DISK_GR[1] * g(n), gr_disk)
+    gr_arm = np.where(red, RED_ARM_GR[0] + RED_ARM_GR[1] * g(n), gr_arm)
+    distracted = ~disk & (rng.random(n) < FALSE_FEATURE_SHARE)
+    strength = np.where(distracted, rng.uniform(*FALSE_FEATURE_RANGE, n), np.nan)
+    return {"gr_s": gr_s, "gr_disk": gr_disk, "gr_arm": gr_arm, "blue_early": blue, "red_disk": red,
+            "false_features": strength}
+
+
+def _draw_batch(rng: np.random.Generator, n: int, realism: str = "realistic") -> pd.DataFrame:
     """``n`` galaxies with truth, sky and catalog photometry (before the selection cuts)."""
     cls = (rng.random(n) < P_DISK).astype(np.int8)
     z = np.empty(n)
@@ -165,14 +271,12 @@ def _draw_batch(rng: np.random.Generator, n: int) -> pd.DataFrame:
     g = rng.standard_normal  # noqa: E731 - short alias for readability below
 
     # --- structure ------------------------------------------------------------------------
-    r0 = np.where(disk, SIZE[1][0], SIZE[0][0])
-    slope = np.where(disk, SIZE[1][1], SIZE[0][1])
-    scat = np.where(disk, SIZE[1][2], SIZE[0][2])
-    re_main = 10 ** (np.log10(r0) - 0.4 * slope * (absmag - M_REF) + scat * g(n))  # kpc
+    re_main = _sizes(absmag, disk, g(n), realism)  # kpc
 
     # smooth galaxies: one Sérsic component
     n_s = np.clip(4.2 - 0.5 * (absmag - M_REF) + 0.6 * g(n), 3.0, 6.0)
-    q_s = 0.6 + 0.4 * rng.beta(2.5, 1.5, n)
+    q_lo, q_a, q_b = Q_SMOOTH[realism]
+    q_s = q_lo + (1 - q_lo) * rng.beta(q_a, q_b, n)
 
     # disks: bulge + exponential disk seen at a random inclination
     bt = rng.beta(1.6, 5.0, n) - 0.05 * (absmag - M_REF)
@@ -209,6 +313,7 @@ def _draw_batch(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
     # --- sky, observing conditions, photometry -------------------------------------------
     sky = assign_regions(rng, n)
+    extras = None
     kpc_as = cosmo.kpc_per_arcsec(z)
     m_tot = absmag + cosmo.distance_modulus(z) + np.where(disk, K_SLOPE[1], K_SLOPE[0]) * z
     sigma = sky["psf_fwhm"] / 2.3548
@@ -232,6 +337,9 @@ def _draw_batch(rng: np.random.Generator, n: int) -> pd.DataFrame:
         [bulge_flux, 1.0 - bulge_flux], [comp_n1, np.ones(n)],
         [comp_re1 * kpc_as, comp_re2 * kpc_as],
     )
+    if realism == "realistic":
+        extras = _realistic_extras(rng, absmag, disk, lenticular, gr_s, gr_disk, gr_arm)
+        gr_s, gr_disk, gr_arm = extras["gr_s"], extras["gr_disk"], extras["gr_arm"]
 
     df = pd.DataFrame({
         "true_class": cls,
@@ -277,18 +385,28 @@ def _draw_batch(rng: np.random.Generator, n: int) -> pd.DataFrame:
         "sim_gr_disk": gr_disk,
         "sim_gr_arm": gr_arm,
     })
+    no = np.zeros(n, bool)
+    df["true_blue_early"] = extras["blue_early"] if extras else no
+    df["true_red_disk"] = extras["red_disk"] if extras else no
+    # smooth galaxies with a features-like distraction: the expected share of features votes
+    df["sim_false_features"] = extras["false_features"] if extras else np.full(n, np.nan)
+    df["true_false_features"] = np.isfinite(df["sim_false_features"].to_numpy(float))
     return df
 
 
 def draw_population(cfg: Any) -> pd.DataFrame:
     """All objects of the survey, in catalog order, with truth and photometry.
 
-    Deterministic in ``cfg.seed`` (and ``n_galaxies``, ``star_fraction``); does not
-    render anything.  Columns: the catalog's photometric columns, ``true_*`` truth, and
+    Deterministic in ``cfg.seed`` (and ``survey_realism``, ``n_galaxies``, ``n_eval``,
+    ``star_fraction``); does not render anything.  ``n_galaxies + n_eval`` entries are drawn;
+    ``eval_sample`` marks ``n_eval`` of them, at random, as the held-out evaluation sample.  Columns: the catalog's photometric columns, ``true_*`` truth, and
     ``sim_*`` rendering parameters (dropped from the final catalog).  ``dr7objid`` are
     synthetic 18-digit ids.
     """
-    n = int(cfg.n_galaxies)
+    n = int(cfg.n_galaxies) + int(getattr(cfg, "n_eval", 0))
+    realism = getattr(cfg, "survey_realism", "realistic")
+    if realism not in REALISMS:
+        raise ValueError(f"survey_realism must be one of {REALISMS}, got {realism!r}")
     if n < 1:
         raise ValueError(f"n_galaxies must be positive, got {n}")
     if not 0.0 <= cfg.star_fraction < 0.5:
@@ -296,7 +414,7 @@ def draw_population(cfg: Any) -> pd.DataFrame:
     rng = seeds.rng(cfg.seed, 0)
     parts, have = [], 0
     while have < n:
-        batch = _draw_batch(rng, max(1000, int(1.5 * (n - have)) + 100))
+        batch = _draw_batch(rng, max(1000, int(1.5 * (n - have)) + 100), realism)
         keep = (batch["petroMag_r"] <= MAG_LIMIT) & (batch["petroR90_r"] > R90_MIN)
         parts.append(batch.loc[keep])
         have += int(keep.sum())
@@ -317,4 +435,9 @@ def draw_population(cfg: Any) -> pd.DataFrame:
     pop["true_class"] = pop["true_class"].astype(np.int8)
 
     pop.insert(0, "dr7objid", (588_000_000_000_000_000 + np.arange(n)).astype(np.int64))
+    # the evaluation sample: n_eval entries of the same survey and selection, at random
+    n_eval = int(getattr(cfg, "n_eval", 0))
+    eval_sample = np.zeros(n, bool)
+    eval_sample[rng.choice(n, size=n_eval, replace=False)] = True
+    pop["eval_sample"] = eval_sample
     return pop

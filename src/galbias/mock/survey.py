@@ -48,11 +48,11 @@ from .population import TRUTH_COLUMNS, draw_population
 from .volunteers import feature_visibility, simulate_votes, vote_probabilities
 
 #: bump when the simulation changes in a way that alters its output (invalidates caches)
-MOCK_VERSION = "2"
+MOCK_VERSION = "3"
 #: objects rendered together (vectorised) inside a shard
 BATCH = 64
 
-RENDER_PARAMS = ("seed", "n_galaxies", "star_fraction", "image_size", "image_fov_r90", "hires_size",
+RENDER_PARAMS = ("seed", "survey_realism", "n_galaxies", "n_eval", "star_fraction", "image_size", "image_fov_r90", "hires_size",
                  "jpeg_quality", "shard_size")
 CATALOG_PARAMS = RENDER_PARAMS + ("n_votes", "debias_z_bins", "debias_mag_bins", "debias_size_bins")
 

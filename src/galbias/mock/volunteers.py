@@ -49,7 +49,9 @@ drawn at random from a pool.  Each volunteer has a personal sensitivity (log-nor
 spread :data:`SENSITIVITY_SPREAD`); a careful volunteer shown a disk of visibility V
 answers "features or disk" with probability ``Phi((ln V + eps_j) / S_VOTE)`` (each
 look at an image is itself a noisy judgement), else "smooth".  Smooth galaxies receive
-features votes at a small per-galaxy rate (mean 8 %) that does not depend on resolution;
+features votes at a small per-galaxy rate (mean 8 %) that does not depend on resolution --
+except, in the realistic survey, the few with a features-like distraction (a close companion, a
+dust lane, tidal debris, an artifact: ``sim_false_features``), whose features share is higher;
 stars and artifacts receive mostly star/artifact votes.  A share
 :data:`CARELESS_SHARE` of volunteers click at random.
 
@@ -136,7 +138,9 @@ def feature_visibility(pop: pd.DataFrame) -> pd.DataFrame:
     amp = d["true_arm_contrast"].to_numpy(float)
     pitch = np.radians(np.nan_to_num(d["true_pitch_deg"].to_numpy(float), nan=20.0))
     sharp = d["sim_arm_sharp"].to_numpy(int)
-    noise = region_arrays()["noise_1arcsec"][d["region"].to_numpy(int)]
+    # the region's sky noise; a ``sim_noise_1arcsec`` column overrides it (another telescope's view)
+    noise = (d["sim_noise_1arcsec"].to_numpy(float) if "sim_noise_1arcsec" in d.columns
+             else region_arrays()["noise_1arcsec"][d["region"].to_numpy(int)])
     flux = 10 ** (-0.4 * (d["sim_mag_r"].to_numpy(float) + d["extinction_r"].to_numpy(float) - 22.5))
 
     # 1. arms
@@ -194,6 +198,9 @@ def vote_probabilities(pop: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     vis = feature_visibility(pop)["visibility"].to_numpy(float)
     p_star = np.where(cls == 2, 0.55 + 0.4 * rng.beta(2.0, 2.0, n), 0.005 + 0.02 * rng.random(n))
     p_feat_smooth = rng.beta(1.3, 15.0, n)  # mean 0.08, independent of resolution
+    if "sim_false_features" in pop.columns:  # realistic survey: companions, dust lanes, artifacts
+        distraction = pop["sim_false_features"].to_numpy(float)
+        p_feat_smooth = np.where(np.isfinite(distraction), distraction, p_feat_smooth)
     p_feat_fixed = np.where(cls == 0, p_feat_smooth, np.where(cls == 2, 0.2, np.nan))
     log_vis = np.log(np.clip(np.nan_to_num(vis, nan=1e-6), 1e-6, None))
     spread = np.sqrt(S_VOTE**2 + SENSITIVITY_SPREAD**2)

@@ -8,6 +8,10 @@
 - :func:`smooth_fraction_vs_alpha` - observed and true smooth fractions in equal-count alpha bins.
 - :func:`bias_summary` - how many true disks are voted smooth, a quick theta, the paper's
   mean bias on this alpha distribution.
+- :func:`integrated_colour` - each simulated galaxy's integrated g-r from its components.
+- :func:`predictability` - how well colour, shape or light profile alone predict the true class.
+- :func:`class_mix_by_alpha` - the true disk fraction in alpha deciles, and inside luminosity and
+  size ranges: whether the truth varies with alpha, and through what.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from ..data.labels import majority_vote
 from ..methods.bias import bias_probability, fit_theta
 from ..reference import PAPER_MEAN_BIAS_ON_SDSS, PAPER_THETA, SDSS_CALIBRATION_SAMPLE, sdss_calibration
 
-__all__ = ["bias_summary", "calibration_table", "examples_by_alpha", "overview", "showcase_disk",
-           "smooth_fraction_vs_alpha"]
+__all__ = ["bias_summary", "calibration_table", "class_mix_by_alpha", "examples_by_alpha", "integrated_colour",
+           "overview", "predictability", "showcase_disk", "smooth_fraction_vs_alpha"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -112,5 +116,111 @@ def bias_summary(cat: pd.DataFrame, theta_bins: int, seed: int) -> dict[str, flo
     disk = keep & (true == 1)
     return {"theta_quick": quick.theta,
             "missed_disks": float((obs[disk] == 0).mean()) if disk.any() else float("nan"),
+            "false_disks": float((obs[keep & (true == 0)] == 1).mean()) if (keep & (true == 0)).any() else float("nan"),
             "paper_theta": PAPER_THETA["ddb"], "mean_b_sdss": PAPER_MEAN_BIAS_ON_SDSS,
             "mean_b_here": float(bias_probability(a, PAPER_THETA["ddb"]).mean())}
+
+
+def integrated_colour(pop: pd.DataFrame) -> np.ndarray:
+    """Integrated g-r of every simulated object from its components' colours and r-band light
+    shares (smooth: one component; disk: bulge B/T, arms ``(1 - B/T) * arm strength``, the rest
+    of the disk); NaN for stars and artifacts.  Dust reddening is not included."""
+    bt = pop["true_bulge_frac"].to_numpy(float)
+    arm = pop["true_arm_contrast"].to_numpy(float)
+    main, disk, arms = (10 ** (-0.4 * pop[c].to_numpy(float)) for c in ("sim_gr_main", "sim_gr_disk", "sim_gr_arm"))
+    g = np.where(pop["true_class"].to_numpy() == 1,
+                 bt * main + (1 - bt) * (1 - arm) * disk + (1 - bt) * arm * arms, main)
+    out = -2.5 * np.log10(g)
+    out[pop["true_class"].to_numpy() == 2] = np.nan
+    return out
+
+
+def _one_feature(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """ROC AUC (oriented so that >= 0.5), accuracy of the best single cut, and that cut."""
+    from sklearn.metrics import roc_auc_score
+
+    auc = float(roc_auc_score(y, x))
+    sign = 1.0 if auc >= 0.5 else -1.0
+    order = np.argsort(sign * x, kind="stable")
+    ys = y[order]
+    # cut after position i: everything above is called disk
+    n1 = ys.sum()
+    tp_above = n1 - np.concatenate(([0], np.cumsum(ys)))
+    tn_below = np.concatenate(([0], np.cumsum(1 - ys)))
+    acc = (tp_above + tn_below) / ys.size
+    i = int(np.argmax(acc))
+    xs = (sign * x)[order]
+    cut = float(sign * (xs[i - 1] if i > 0 else xs[0]))
+    return max(auc, 1 - auc), float(acc[i]), cut
+
+
+def predictability(cat: pd.DataFrame, pop: pd.DataFrame | None = None, e_cut: float = 0.4) -> tuple[pd.DataFrame,
+                                                                                                  dict[str, float]]:
+    """How well single observables predict the true class (simulated survey only).
+
+    Features: the integrated g-r colour (needs ``pop``, :func:`integrated_colour`), the
+    measured ellipticity ``sersic_e`` and Sérsic index ``sersic_n`` of the catalog, and the
+    concentration R90/R50.  Per feature: the ROC AUC (0.5 = no information, 1 = perfect) and the
+    accuracy of the best single cut, against the majority-class accuracy.  Also the share of
+    true smooth galaxies and of true disks with a measured ellipticity above ``e_cut``.
+    """
+    if not has_truth(cat):
+        raise ValueError("predictability needs the true classes (simulated survey only)")
+    t = cat["true_class"].to_numpy()
+    feats = {}
+    if pop is not None:
+        colour = pd.Series(integrated_colour(pop), index=pop["dr7objid"].to_numpy())
+        feats["g − r colour (integrated)"] = colour.reindex(cat["dr7objid"].to_numpy()).to_numpy()
+    feats["ellipticity (measured)"] = cat["sersic_e"].to_numpy(float)
+    feats["Sérsic index (measured)"] = cat["sersic_n"].to_numpy(float)
+    feats["concentration R90/R50"] = (cat["petroR90_r"] / cat["petroR50_r"]).to_numpy(float)
+    rows = []
+    for name, x in feats.items():
+        ok = (t != 2) & np.isfinite(x)
+        auc, acc, cut = _one_feature(x[ok], (t[ok] == 1).astype(int))
+        rows.append({"feature": name, "galaxies": int(ok.sum()), "ROC AUC": auc, "best-cut accuracy": acc,
+                     "cut": cut, "majority-class accuracy": float(max((t[ok] == 1).mean(), (t[ok] == 0).mean()))})
+    e = cat["sersic_e"].to_numpy(float)
+    ok = np.isfinite(e)
+    nums = {"e_cut": e_cut, "smooth_e_above": float((e[ok & (t == 0)] > e_cut).mean()),
+            "disk_e_above": float((e[ok & (t == 1)] > e_cut).mean())}
+    table = pd.DataFrame(rows).set_index("feature")
+    for name in table.index:
+        key = {"g − r colour (integrated)": "colour", "ellipticity (measured)": "shape",
+               "Sérsic index (measured)": "sersic", "concentration R90/R50": "concentration"}[name]
+        nums[f"auc_{key}"] = float(table.loc[name, "ROC AUC"])
+        nums[f"acc_{key}"] = float(table.loc[name, "best-cut accuracy"])
+    nums["acc_majority"] = float(table["majority-class accuracy"].iloc[0])
+    return table, nums
+
+
+def class_mix_by_alpha(cat: pd.DataFrame, n_bins: int = 10) -> tuple[pd.DataFrame, dict[str, float]]:
+    """True disk fraction in ``n_bins`` equal-count alpha bins, overall and for the galaxies
+    above and below the median absolute magnitude and physical size (simulated survey only).
+
+    If the class mix changes with alpha only *through* luminosity and size, the trend
+    shrinks inside each luminosity or size half.  Returns the table and the first/last-bin
+    fractions (``mix_lo``, ``mix_hi``).
+    """
+    if not has_truth(cat):
+        raise ValueError("class_mix_by_alpha needs the true classes (simulated survey only)")
+    from ..data.catalog import add_derived
+
+    c = cat if "abs_mag_r" in cat.columns else add_derived(cat)
+    gal = c[c["true_class"] != 2]
+    out = {}
+    groups = {"all galaxies": np.ones(len(gal), bool)}
+    m_med, r_med = gal["abs_mag_r"].median(), gal["petroRad_kpc"].median()
+    groups["brighter half (M_r)"] = (gal["abs_mag_r"] < m_med).to_numpy()
+    groups["fainter half"] = ~groups["brighter half (M_r)"]
+    groups["larger half (R_kpc)"] = (gal["petroRad_kpc"] >= r_med).to_numpy()
+    groups["smaller half"] = ~groups["larger half (R_kpc)"]
+    for name, sel in groups.items():
+        g = gal.loc[sel]
+        b = equal_count_bins(g["alpha"].to_numpy(float), n_bins)
+        out[name] = np.bincount(b, weights=(g["true_class"] == 1).to_numpy(float), minlength=n_bins) / np.bincount(
+            b, minlength=n_bins)
+    table = pd.DataFrame(out, index=pd.RangeIndex(1, n_bins + 1, name="alpha decile")).T
+    nums = {"mix_lo": float(table.iloc[0, 0]), "mix_hi": float(table.iloc[0, -1]),
+            "mix_range_halves": float((table.iloc[1:, -1] - table.iloc[1:, 0]).abs().mean())}
+    return table, nums

@@ -197,6 +197,7 @@ def _catalog_frame(df: pd.DataFrame, image_dir: str) -> pd.DataFrame:
             out["sersic_re_arcsec"] = np.where(scale > 0, df["Rhlr"].to_numpy(float) / scale, np.nan)
     else:
         out["sersic_re_arcsec"] = np.nan
+    out["eval_sample"] = False  # real data has no held-out evaluation sample
     for c in ("sample", "gz2_class"):
         if c in df.columns:
             out[c] = df[c].astype("str")
