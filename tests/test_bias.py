@@ -237,7 +237,7 @@ def test_cv14_is_zero_for_alpha_independent_labels():
 # CV18
 # --------------------------------------------------------------------------------------
 
-def naive_cv18(alpha, labels, X, n_bins, depth):
+def naive_cv18(alpha, labels, X, n_bins, depth, ref=-1):
     """Straight transcription of METHODS §6 with explicit loops (reference for the fast code)."""
     cells = [np.arange(alpha.size)]
     for d in range(depth):
@@ -254,8 +254,22 @@ def naive_cv18(alpha, labels, X, n_bins, depth):
         cuts = [(l * n) // n_bins for l in range(n_bins + 1)]
         for k in (0, 1):
             f = np.array([np.mean(labels[idx[cuts[l]:cuts[l + 1]]] == k) for l in range(n_bins)])
-            sig2.append(np.mean((f - f[-1]) ** 2))
+            sig2.append(np.mean((f - f[ref]) ** 2))
     return np.sqrt(np.mean(sig2))
+
+
+def test_lowest_alpha_reference_matches_reference_implementation():
+    alpha, obs, _, X = draw(3001, theta=10.0, seed=15)
+    r = cv18(alpha, obs, X, n_bins=5, depth=3, n_boot=0, reference="lowest")
+    assert r.value == pytest.approx(naive_cv18(alpha, obs, X, 5, 3, ref=0), rel=1e-12)
+    assert r.value != pytest.approx(naive_cv18(alpha, obs, X, 5, 3, ref=-1), rel=1e-3)
+    # hand example of test_cv14_hand_computed: smooth fractions 2/3, 1/3, 1/4; reference 2/3
+    a = np.arange(1.0, 11.0)
+    lab = np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 0])
+    expected = np.sqrt(((1 / 3) ** 2 + (5 / 12) ** 2) / 3)
+    assert cv14(a, lab, n_bins=3, reference="lowest") == pytest.approx(expected)
+    with pytest.raises(BiasFitError, match="reference must be one of"):
+        cv14(a, lab, reference="middle")
 
 
 def test_cv18_matches_reference_implementation():
@@ -365,3 +379,25 @@ def test_cv14_ignores_row_order_and_is_bounded(seed, n_bins):
     v = cv14(alpha, labels, n_bins)
     assert v == pytest.approx(cv14(alpha[perm], labels[perm], n_bins))
     assert 0.0 <= v <= 1.0
+
+
+def test_bias_shape_fit_recovers_its_parameters():
+    from galbias.methods.bias import bias_shape_probability, fit_bias_shape
+
+    rng = np.random.default_rng(21)
+    n = 20000
+    a = 10 ** rng.normal(0.95, 0.25, n)
+    disk = rng.random(n) < 0.6
+    y = np.where(disk & (rng.random(n) >= bias_shape_probability(a, 7.0, 1.3)), 1, 0)
+    r = fit_bias_shape(a, y, n_boot=4, seed=0)
+    assert r.theta == pytest.approx(7.0, rel=0.12) and r.k == pytest.approx(1.3, abs=0.15)
+    assert r.f_s == pytest.approx(0.4, abs=0.05) and r.theta_std > 0
+    assert r.delta_aic > 10  # the data are not half-Gaussian and the likelihood says so
+    # data drawn from the half-Gaussian: k comes out near 2 and the extra parameter earns nothing
+    y2 = np.where(disk & (rng.random(n) >= bias_probability(a, 7.0)), 1, 0)
+    r2 = fit_bias_shape(a, y2, n_boot=0)
+    assert r2.k == pytest.approx(2.0, abs=0.3) and r2.theta == pytest.approx(7.0, rel=0.1)
+    assert r2.delta_aic < 10 and np.isnan(r2.theta_std)
+    assert bias_shape_probability(7.0, 7.0, 2.0) == pytest.approx(bias_probability(7.0, 7.0))
+    with pytest.raises(BiasFitError, match="k must be finite"):
+        bias_shape_probability(1.0, 1.0, 0.0)

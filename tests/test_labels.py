@@ -110,3 +110,26 @@ def test_class_counts_table():
     assert list(t.index) == ["train", "val", "test", "all"]
     assert t.loc["all", "n"] == len(out)
     assert t.loc["all", "gz2b smooth"] == t.loc["all", "gz2b disk"]
+
+
+def test_eval_sample_is_held_out_unbalanced_and_complete():
+    cat = derived(synthetic_catalog(3000, seed=5))
+    rng = np.random.default_rng(1)
+    cat["eval_sample"] = rng.random(len(cat)) < 0.4
+    out = labels.make_labels(cat, seed=0)
+    ev = out[out["split"] == "eval"]
+    rest = out[out["split"] != "eval"]
+    held = set(cat.loc[cat["eval_sample"], "dr7objid"])
+    # every held-out galaxy (after the star/artifact cut) is in eval, none in train/val/test
+    galaxy = (labels.majority_vote(cat, labels.WEIGHTED) != labels.STAR) & (labels.majority_vote(cat, labels.DEBIASED) != labels.STAR)
+    assert set(ev["id"]) == set(cat.loc[cat["eval_sample"].to_numpy() & galaxy, "dr7objid"])
+    assert not held & set(rest["id"])
+    # the labelled sample stays balanced; the evaluation sample keeps the survey's own mix
+    assert (rest["gz2b"] == 0).sum() == (rest["gz2b"] == 1).sum()
+    assert (ev["gz2b"] == 0).sum() != (ev["gz2b"] == 1).sum()
+    t = labels.class_counts(out)
+    assert list(t.index) == ["train", "val", "test", "all", "eval"]
+    assert t.loc["all", "n"] == len(rest) and t.loc["eval", "n"] == len(ev)
+    # without the column (real data) there is no eval split, and the same seed gives the same sample
+    same = labels.make_labels(cat.drop(columns=["eval_sample"]), seed=0)
+    assert "eval" not in set(same["split"].astype(str))

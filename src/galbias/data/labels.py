@@ -131,23 +131,54 @@ CARRY = [
 ]
 
 
+SPLITS = ["train", "val", "test", "eval"]
+
+
+def _label_rows(sample: pd.DataFrame, gz2b: np.ndarray, gz2d: np.ndarray) -> pd.DataFrame:
+    out = pd.DataFrame({"id": sample["dr7objid"].to_numpy(np.int64)})
+    out["gz2b"] = gz2b
+    out["gz2d"] = gz2d
+    if "true_class" in sample.columns:
+        out["truth"] = pd.array(sample["true_class"].to_numpy(), dtype="Int8")
+    else:
+        out["truth"] = pd.array([pd.NA] * len(sample), dtype="Int8")
+    for c in CARRY:
+        if c in sample.columns:
+            out[c] = sample[c].to_numpy()
+    for kind, name in ((WEIGHTED, "weighted"), (DEBIASED, "debiased")):
+        cols = fraction_columns(kind)
+        out[f"frac_smooth_{name}"] = sample[cols[0]].to_numpy(float)
+        out[f"frac_disk_{name}"] = sample[cols[1]].to_numpy(float)
+    return out
+
+
 def make_labels(catalog: pd.DataFrame, sample_size: int | None = None,
                 split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
                 seed: int = 0) -> pd.DataFrame:
-    """GZ2B/GZ2D labels, balanced sample and train/val/test split (paper §4.1, §5.2).
+    """GZ2B/GZ2D labels, balanced sample, train/val/test split and evaluation sample (paper §4.1, §5.2).
 
     ``catalog`` must already carry the derived columns (:func:`galbias.data.catalog.add_derived`).
     Objects whose weighted *or* debiased majority is star/artifact are discarded.  The
     sample is balanced on the GZ2B label (equal numbers of smooth and disk, the paper's
     sample being 62,225 / 59,759), drawn at random; ``sample_size=None`` takes the largest
     balanced sample.  The split is stratified on GZ2B so each part stays balanced.
+
+    Catalog entries with ``eval_sample`` true (the simulated survey's held-out evaluation
+    sample; real catalogs have none) never enter the balanced sample: after the same
+    star/artifact cut they all become the ``eval`` split, *not* balanced, so their class mix
+    is the survey's own.  No method trains, fits or selects on them.
+
     The returned frame has ``id, split, alpha, gz2b, gz2d, truth`` (nullable; null for real
-    data) and the intrinsic/observed columns later chapters need.
+    data) and the intrinsic/observed columns later chapters need; ``split`` is one of
+    :data:`SPLITS`.
     """
     rng = np.random.default_rng(seed)
     gz2b = majority_vote(catalog, WEIGHTED)
     gz2d = majority_vote(catalog, DEBIASED)
-    keep = (gz2b != STAR) & (gz2d != STAR)
+    held = (catalog["eval_sample"].fillna(False).to_numpy(bool) if "eval_sample" in catalog.columns
+            else np.zeros(len(catalog), bool))
+    galaxy = (gz2b != STAR) & (gz2d != STAR)
+    keep = galaxy & ~held
     galaxies = catalog.loc[keep]
     b = gz2b[keep]
     n_s, n_d = int((b == SMOOTH).sum()), int((b == DISK).sum())
@@ -163,27 +194,13 @@ def make_labels(catalog: pd.DataFrame, sample_size: int | None = None,
     if per_class < 5 or min(n_parts) < 2:
         raise CatalogError(
             f"too few galaxies to label and split: {n_s} smooth and {n_d} disk after discarding "
-            f"{int((~keep).sum())} star/artifact objects"
+            f"{int((~galaxy & ~held).sum())} star/artifact objects"
         )
     pos = np.concatenate([
         rng.choice(np.flatnonzero(b == k), size=per_class, replace=False) for k in (SMOOTH, DISK)
     ])
     pos.sort()
-    sample = galaxies.iloc[pos]
-    out = pd.DataFrame({"id": sample["dr7objid"].to_numpy(np.int64)})
-    out["gz2b"] = gz2b[keep][pos]
-    out["gz2d"] = gz2d[keep][pos]
-    if "true_class" in sample.columns:
-        out["truth"] = pd.array(sample["true_class"].to_numpy(), dtype="Int8")
-    else:
-        out["truth"] = pd.array([pd.NA] * len(sample), dtype="Int8")
-    for c in CARRY:
-        if c in sample.columns:
-            out[c] = sample[c].to_numpy()
-    for kind, name in ((WEIGHTED, "weighted"), (DEBIASED, "debiased")):
-        cols = fraction_columns(kind)
-        out[f"frac_smooth_{name}"] = sample[cols[0]].to_numpy(float)
-        out[f"frac_disk_{name}"] = sample[cols[1]].to_numpy(float)
+    out = _label_rows(galaxies.iloc[pos], gz2b[keep][pos], gz2d[keep][pos])
 
     f_train, f_val, f_test = split_fractions
     idx = np.arange(len(out))
@@ -192,16 +209,55 @@ def make_labels(catalog: pd.DataFrame, sample_size: int | None = None,
                               random_state=seed + 1)
     split = np.empty(len(out), dtype=object)
     split[tr], split[va], split[te] = "train", "val", "test"
-    out.insert(1, "split", pd.Categorical(split, categories=["train", "val", "test"]))
+    out.insert(1, "split", split)
+    ev = galaxy & held
+    if ev.any():
+        extra = _label_rows(catalog.loc[ev], gz2b[ev], gz2d[ev])
+        extra.insert(1, "split", "eval")
+        out = pd.concat([out, extra], ignore_index=True)
+    out["split"] = pd.Categorical(out["split"], categories=SPLITS)
     return out
 
 
+def unbalanced_training_pool(catalog: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The unbalanced parent of the training split: every catalog galaxy that is not a
+    star/artifact and not in the val, test or eval splits of ``labels`` (the training split
+    plus the galaxies that balancing left out).
+
+    Returns ``id, alpha, gz2b, truth`` (truth null for real data).  This is the sample the
+    theta fit of chapter 3 prefers: balancing on the *biased* label removes GZ2B-smooth
+    galaxies uniformly, which changes how the label fractions run with alpha.
+    """
+    for c in ("id", "split"):
+        if c not in labels.columns:
+            raise CatalogError(f"labels lack column {c!r}: re-run chapter 01_labeling")
+    if "alpha" not in catalog.columns:
+        raise CatalogError("the catalog lacks column 'alpha': pass it through galbias.data.catalog.add_derived")
+    gz2b = majority_vote(catalog, WEIGHTED)
+    gz2d = majority_vote(catalog, DEBIASED)
+    held = set(labels.loc[labels["split"].isin(["val", "test", "eval"]), "id"].to_numpy(np.int64).tolist())
+    ids = catalog["dr7objid"].to_numpy(np.int64)
+    keep = (gz2b != STAR) & (gz2d != STAR) & ~np.isin(ids, list(held))
+    if "eval_sample" in catalog.columns:
+        keep &= ~catalog["eval_sample"].fillna(False).to_numpy(bool)
+    part = catalog.loc[keep]
+    truth = (pd.array(part["true_class"].to_numpy(), dtype="Int8") if "true_class" in part.columns
+             else pd.array([pd.NA] * len(part), dtype="Int8"))
+    return pd.DataFrame({"id": ids[keep], "alpha": part["alpha"].to_numpy(float), "gz2b": gz2b[keep],
+                         "truth": truth})
+
+
 def class_counts(labels: pd.DataFrame) -> pd.DataFrame:
-    """Counts of smooth and disk per split for each label column (and the truth if known)."""
+    """Counts of smooth and disk per split for each label column (and the truth if known).
+
+    ``all`` is the balanced sample (train + val + test); ``eval`` (if any) follows it."""
     cols = ["gz2b", "gz2d"] + (["truth"] if has_truth(labels) else [])
     rows = []
-    for split in ["train", "val", "test", "all"]:
-        part = labels if split == "all" else labels[labels["split"] == split]
+    parts = {s: labels[labels["split"] == s] for s in ("train", "val", "test")}
+    parts["all"] = labels[labels["split"] != "eval"]  # the balanced, labelled sample
+    if (labels["split"] == "eval").any():
+        parts["eval"] = labels[labels["split"] == "eval"]
+    for split, part in parts.items():
         row = {"split": split, "n": len(part)}
         for c in cols:
             v = part[c].astype(int)

@@ -38,7 +38,8 @@ from scipy.optimize import least_squares
 from ..core.errors import GalbiasError
 from ..data.binning import sorted_bins
 
-__all__ = ["BiasFitError", "ThetaFit", "bias_probability", "fit_theta", "theta_vs_bins"]
+__all__ = ["BiasFitError", "ShapeFit", "ThetaFit", "bias_probability", "bias_shape_probability", "fit_bias_shape", "fit_theta",
+           "theta_vs_bins"]
 
 
 class BiasFitError(GalbiasError, ValueError):
@@ -393,3 +394,117 @@ def theta_vs_bins(alpha: Any, labels: Any, bin_counts: Any) -> pd.DataFrame:
                      "f_s": r.f_s, "f_d": r.f_d, "rss": r.rss, "reduced_chi2": r.reduced_chi2,
                      "at_bound": r.at_bound})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# a two-parameter bias shape, fitted without bins
+# ---------------------------------------------------------------------------------------
+
+def bias_shape_probability(alpha: Any, theta: Any, k: Any = 2.0) -> np.ndarray | float:
+    r"""The two-parameter bias shape :math:`b = \exp(-\tfrac12 (\alpha/\theta)^k)`.
+
+    ``k = 2`` is the paper's half-Gaussian (:func:`bias_probability`); a smaller ``k`` gives a
+    slower, longer tail at high alpha and a sharper rise at low alpha.  ``b`` runs from 1
+    (alpha -> 0) to 0 (alpha -> inf) for every ``k > 0``, so it has no free floor: a constant
+    floor c in ``b`` is not identifiable from the label fractions (only ``f_s + f_d c`` is).
+    """
+    a = np.asarray(alpha, dtype=float)
+    t = np.asarray(theta, dtype=float)
+    kk = np.asarray(k, dtype=float)
+    for name, v in (("alpha", a), ("theta", t), ("k", kk)):
+        if not np.all(np.isfinite(v)) or np.any(v <= 0):
+            raise BiasFitError(f"{name} must be finite and > 0; {int((~np.isfinite(v) | (v <= 0)).sum())} "
+                               f"of {v.size} value(s) are not")
+    b = np.exp(-0.5 * (a / t) ** kk)
+    return float(b) if b.ndim == 0 else b
+
+
+@dataclass(frozen=True, eq=False)
+class ShapeFit:
+    """Result of :func:`fit_bias_shape`: the maximum-likelihood ``theta``, ``k`` and ``f_s``
+    (bootstrap sd, ddof = 1, over ``n_boot`` resamples), the log-likelihood, and the same fit
+    with ``k`` fixed at 2 (the half-Gaussian, unbinned) for comparison."""
+
+    theta: float
+    k: float
+    f_s: float
+    theta_std: float
+    k_std: float
+    f_s_std: float
+    loglik: float
+    theta_k2: float
+    f_s_k2: float
+    loglik_k2: float
+    n_objects: int
+    n_boot: int
+    fixed_k: float | None
+
+    @property
+    def delta_aic(self) -> float:
+        """AIC(half-Gaussian) - AIC(this fit): > 0 favours the free ``k`` (one more parameter)."""
+        return 2 * (self.loglik - self.loglik_k2) - 2 * (0 if self.fixed_k is not None else 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"theta": float(self.theta), "k": float(self.k), "f_s": float(self.f_s),
+                "theta_std": _json_float(self.theta_std), "k_std": _json_float(self.k_std),
+                "f_s_std": _json_float(self.f_s_std), "loglik": float(self.loglik), "theta_k2": float(self.theta_k2),
+                "f_s_k2": float(self.f_s_k2), "loglik_k2": float(self.loglik_k2), "delta_aic": float(self.delta_aic),
+                "n_objects": int(self.n_objects), "n_boot": int(self.n_boot),
+                "fixed_k": None if self.fixed_k is None else float(self.fixed_k)}
+
+
+def _shape_nll(p: np.ndarray, la: np.ndarray, smooth: np.ndarray, w: np.ndarray, k_fixed: float | None) -> float:
+    log_t, z = p[0], p[-1]
+    k = np.exp(p[1]) if k_fixed is None else k_fixed
+    f_s = 1.0 / (1.0 + np.exp(-z))
+    b = np.exp(-0.5 * np.exp(k * (la - log_t)))
+    ps = np.clip(f_s + (1.0 - f_s) * b, 1e-12, 1 - 1e-12)
+    return -float(np.sum(w * np.where(smooth, np.log(ps), np.log1p(-ps))))
+
+
+def _shape_once(la, smooth, w, k_fixed, starts):
+    from scipy.optimize import minimize
+
+    best = None
+    for t0, k0, f0 in starts:
+        x0 = [np.log(t0)] + ([] if k_fixed is not None else [np.log(k0)]) + [np.log(f0 / (1 - f0))]
+        bounds = [(np.log(0.05), np.log(1e3))] + ([] if k_fixed is not None else [(np.log(0.2), np.log(10.0))]) + [
+            (-9.0, 9.0)]
+        r = minimize(_shape_nll, x0, args=(la, smooth, w, k_fixed), method="L-BFGS-B", bounds=bounds)
+        if best is None or r.fun < best.fun:
+            best = r
+    p = best.x
+    k = float(np.exp(p[1])) if k_fixed is None else float(k_fixed)
+    return float(np.exp(p[0])), k, float(1 / (1 + np.exp(-p[-1]))), -float(best.fun)
+
+
+def fit_bias_shape(alpha: Any, labels: Any, n_boot: int = 20, seed: int | None = 0,
+                   fixed_k: float | None = None) -> ShapeFit:
+    r"""Fit :math:`\tilde f_s(\alpha) = f_s + (1 - f_s)\,b(\alpha;\theta,k)` by unbinned Bernoulli
+    maximum likelihood: every label is one Bernoulli draw, so there is no bin count to choose.
+
+    :math:`b` is :func:`bias_shape_probability`; ``fixed_k`` fixes the exponent (2: the paper's
+    half-Gaussian).  The same assumption as the paper's fit applies: the true class mix does
+    not change with alpha.  The bootstrap refits ``n_boot`` resamples of the objects.  The
+    result also holds the ``k = 2`` fit, so the two shapes can be compared by likelihood.
+    """
+    a = _check_alpha(alpha)
+    y = _check_labels(labels, a.size)
+    n_boot = _check_int("n_boot", n_boot, 0)
+    la = np.log(a)
+    smooth = y == 0
+    med = float(np.median(a))
+    f0 = float(np.clip(smooth[a >= np.quantile(a, 0.9)].mean(), 0.02, 0.98))
+    starts = [(med, 2.0, f0), (0.5 * med, 1.0, f0), (1.5 * med, 4.0, f0)]
+    w = np.ones(a.size)
+    theta, k, f_s, ll = _shape_once(la, smooth, w, fixed_k, starts)
+    t2, _, f2, ll2 = _shape_once(la, smooth, w, 2.0, [(med, 2.0, f0), (0.5 * med, 2.0, f0)])
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        wb = np.bincount(rng.integers(0, a.size, a.size), minlength=a.size).astype(float)
+        boots.append(_shape_once(la, smooth, wb, fixed_k, [(theta, k, min(max(f_s, 0.02), 0.98))])[:3])
+    sd = np.std(boots, axis=0, ddof=1) if n_boot > 1 else np.full(3, np.nan)
+    return ShapeFit(theta=theta, k=k, f_s=f_s, theta_std=float(sd[0]), k_std=float(sd[1]), f_s_std=float(sd[2]),
+                    loglik=ll, theta_k2=t2, f_s_k2=f2, loglik_k2=ll2, n_objects=int(a.size), n_boot=n_boot,
+                    fixed_k=fixed_k)
