@@ -48,16 +48,24 @@ def test_artifacts_written(smoke_run):
     assert (run / "labels.manifest.json").exists()
     assert {"id", "split", "alpha", "gz2b", "gz2d", "truth"} <= set(labels.columns)
     assert labels["id"].isin(cat["dr7objid"]).all()
-    assert set(labels["split"]) == {"train", "val", "test"}
+    assert set(labels["split"]) == {"train", "val", "test", "eval"}
+    # the evaluation sample is held out of the balanced sample, whole
+    assert set(labels.loc[labels["split"] == "eval", "id"]) <= set(cat.loc[cat["eval_sample"], "dr7objid"])
+    assert not set(labels.loc[labels["split"] != "eval", "id"]) & set(cat.loc[cat["eval_sample"], "dr7objid"])
     # every later chapter's artifact exists
     for name in ["theta.json", "dcv14.json", "dcv14_predictions.parquet", "predictions.parquet",
-                 "models/ce_gz2b.pt", "models/ce_gz2d.pt", "models/ddb.pt", "table1.csv", "sersic.csv",
-                 "changed.parquet", "skybias.csv"]:
+                 "models/ce_gz2b.pt", "models/ce_gz2d.pt", "models/ddb.pt", "models/ddb_s1.pt", "table1.csv",
+                 "sersic.csv", "changed.parquet", "skybias.csv"]:
         assert (run / name).exists(), name
     pred = pd.read_parquet(run / "predictions.parquet")
-    assert {"p_disk_ce_gz2b", "p_disk_ce_gz2d", "p_disk_ddb"} <= set(pred.columns)
+    assert {"p_disk_ce_gz2b", "p_disk_ce_gz2d", "p_disk_ddb", "p_disk_ddb_s1"} <= set(pred.columns)
+    assert set(pred["split"]) == {"val", "test", "eval"}
     table1 = pd.read_csv(run / "table1.csv")
-    assert list(table1["row"]) == ["a", "b", "c", "d", "e", "f", "truth"]
+    # per sample: a, b, c x 2 seeds, d x 2, e, f x 2, truth
+    for sample in ("test", "eval"):
+        rows = table1.loc[table1["sample"] == sample, "row"].tolist()
+        assert rows == ["a", "b", "c", "c", "d", "d", "e", "f", "f", "truth"], rows
+    assert {"cv18_floor", "cv18_lowref", "cv14_floor", "recall_truth", "d_a", "d_truth", "seed"} <= set(table1.columns)
     assert list((run / "gradcam").glob("*.npy"))
 
 
@@ -74,9 +82,14 @@ def test_scientific_facts_of_the_smoke_run(smoke_run):
     assert 3 < theta["theta"] < 25
     assert abs(theta["theta"] - theta["theta_volunteers"]) < 0.3 * theta["theta"]
     labels = pd.read_parquet(run / "labels.parquet")
-    # balanced on GZ2B in every split
-    for _, part in labels.groupby("split", observed=True):
-        assert abs(part["gz2b"].mean() - 0.5) < 0.02
+    # balanced on GZ2B in every split of the labelled sample; the evaluation sample is not
+    for split, part in labels.groupby("split", observed=True):
+        if split != "eval":
+            assert abs(part["gz2b"].mean() - 0.5) < 0.02
+    assert labels.loc[labels["split"] == "eval", "gz2b"].mean() < 0.45
+    # theta: fitted on the unbalanced training pool, the balanced fit reported beside it
+    assert theta["sample"] == "unbalanced" and theta["theta"] == theta["theta_unbalanced"]
+    assert np.isfinite(theta["theta_balanced"])
     pred = pd.read_parquet(run / "predictions.parquet")
     f = labels.merge(pred.drop(columns="split"), on="id")
     f = f[f["truth"].astype(float) <= 1]
@@ -87,9 +100,12 @@ def test_scientific_facts_of_the_smoke_run(smoke_run):
     assert (f.loc[lo, "p_disk_ce_gz2b"] > 0.5).mean() < truth_lo - 0.15
     # ... and DDB finds more of them than the cross-entropy network trained on the same labels
     assert (f.loc[lo, "p_disk_ddb"] > 0.5).mean() > (f.loc[lo, "p_disk_ce_gz2b"] > 0.5).mean() + 0.1
-    table1 = pd.read_csv(run / "table1.csv").set_index("row")
-    # the biased labels are more biased than the truth
-    assert table1.loc["a", "cv18"] > table1.loc["truth", "cv18"]
+    table1 = pd.read_csv(run / "table1.csv")
+    ev = table1[table1["sample"] == "eval"].groupby("row").mean(numeric_only=True)
+    # the biased labels are more biased than the truth, on the paired bootstrap
+    assert ev.loc["a", "d_truth"] > 2 * ev.loc["a", "d_truth_std"]
+    # the intrinsic trend: the truth's CV14 is well above its permutation floor
+    assert ev.loc["truth", "cv14"] > 2 * ev.loc["truth", "cv14_floor"]
     assert np.isfinite(table1["cv18_std"]).all()
 
 

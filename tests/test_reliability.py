@@ -104,7 +104,8 @@ def test_catalog_is_checked_against_the_profile(run_with_labels):
 def test_theta_is_checked_against_the_labels_it_was_fitted_on(run_with_labels):
     cfg, p = run_with_labels
     artifacts.write_json(p.artifact("theta.json"), {"theta": 7.0})
-    artifacts.write_manifest(p.artifact("theta.json"), steps.theta_params(cfg), {"labels": p.labels}, code="theta")
+    artifacts.write_manifest(p.artifact("theta.json"), steps.theta_params(cfg), {"labels": p.labels, "catalog": p.catalog},
+                             code="theta")
     assert steps.load_theta(cfg)["theta"] == 7.0
     # chapter 1 made other labels since (here: one galaxy fewer): theta was fitted on the old ones
     labels = artifacts.read_parquet(p.labels).iloc[:-1]

@@ -46,3 +46,12 @@ def test_load_labels_names_missing_columns(labelled):
     artifacts.write_parquet(p.labels, labels)
     with pytest.raises(Exception, match=r"missing column\(s\) \['alpha'\]"):
         steps.load_labels(cfg)
+
+
+def test_build_labels_decodes_the_images_once_and_names_a_missing_one(labelled):
+    from galbias.data.images import ImageError
+
+    cfg, p = labelled
+    # the synthetic catalog points at images that do not exist: chapter 1 stops, naming them
+    with pytest.raises(ImageError, match="missing"):
+        steps.build_labels(cfg)

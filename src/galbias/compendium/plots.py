@@ -71,6 +71,25 @@ def plot_fraction_vs_alpha(ax: Any, alpha: np.ndarray, series: dict[str, np.ndar
     alpha_axis(ax, r"resolution $\alpha$ = Petrosian radius / PSF $\sigma$")
 
 
+def plot_truth_curves(axes: Any, curves: pd.DataFrame, labels: dict[str, str] | None = None,
+                      colors: dict[str, str] | None = None) -> None:
+    """Two panels from :func:`galbias.results.curves.truth_curves`: recall of true disks (left)
+    and label minus true disk fraction (right) against alpha, each with its ±1 sd band."""
+    colors = colors or {}
+    ax_r, ax_e = axes
+    for key, c in curves.groupby("key", sort=False):
+        col = colors.get(key, COLORS.get(key))
+        name = (labels or {}).get(key, key)
+        for ax, y in ((ax_r, "recall"), (ax_e, "excess")):
+            ax.plot(c["alpha_mid"], c[y], "o-", ms=3, lw=1.2, color=col, label=name)
+            ax.fill_between(c["alpha_mid"], c[y] - c[f"{y}_sd"], c[y] + c[f"{y}_sd"], color=col, alpha=0.18, lw=0)
+    ax_e.axhline(0, color="k", lw=0.8)
+    ax_r.set_ylabel("recall of true disks")
+    ax_e.set_ylabel("disk fraction − true disk fraction")
+    for ax in axes:
+        alpha_axis(ax, r"resolution $\alpha$")
+
+
 def table(df: pd.DataFrame, caption: str, precision: int = 3, index: bool = True,
           formats: dict[str, str] | None = None):
     """A captioned HTML table (pandas Styler) for the book."""

@@ -27,7 +27,8 @@ from . import config
 from .config import Profile
 
 __all__ = ["LABEL_PARAMS", "build_labels", "catalog_params", "check", "image_cache", "load_catalog", "load_dcv14",
-           "load_labels", "load_predictions", "load_theta", "model_file", "model_files", "prepare", "theta_params"]
+           "load_labels", "load_predictions", "load_theta", "model_file", "model_files", "prepare", "theta_params",
+           "training_pool"]
 
 #: profile settings that change the labels (chapter 1)
 LABEL_PARAMS = ("seed", "sample_size", "split_fractions", "data_source")
@@ -100,16 +101,19 @@ def _label_params(cfg: Profile) -> dict[str, Any]:
 
 
 def build_labels(cfg: Profile, check_images: bool = True) -> pd.DataFrame:
-    """Chapter 1: labels from the catalog, written atomically with a manifest."""
+    """Chapter 1: labels from the catalog, written atomically with a manifest.
+
+    With ``check_images`` every image of the labelled galaxies is decoded once, into the run's
+    image cache (:func:`image_cache`): a missing or damaged file stops here, naming it, and the
+    training chapter reuses the cache instead of decoding the images again.
+    """
     from ..data.labels import make_labels
 
     p = config.paths(cfg)
     cat = load_catalog(cfg)
-    if check_images:
-        from ..data.images import check_images as _check
-
-        _check(cat, p.survey, column="file_loc")
     labels = make_labels(cat, sample_size=cfg.sample_size, split_fractions=cfg.split_fractions, seed=cfg.seed)
+    if check_images:
+        image_cache(cfg, labels, progress=False)
     artifacts.write_parquet(p.labels, labels)
     artifacts.write_manifest(p.labels, _label_params(cfg), inputs={"catalog": p.catalog}, code="labels",
                              n_rows=len(labels))
@@ -142,10 +146,18 @@ def theta_params(cfg: Profile) -> dict[str, Any]:
     return {"theta_bins": cfg.theta_bins, "n_bootstrap": cfg.n_bootstrap, "seed": cfg.seed}
 
 
+def training_pool(cfg: Profile, labels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The unbalanced parent of the training split (:func:`galbias.data.labels.unbalanced_training_pool`)."""
+    from ..data.labels import unbalanced_training_pool
+
+    return unbalanced_training_pool(load_catalog(cfg), load_labels(cfg) if labels is None else labels)
+
+
 def load_theta(cfg: Profile) -> dict[str, Any]:
-    """``theta.json`` (chapter 3), checked against the labels it was fitted on."""
+    """``theta.json`` (chapter 3), checked against the labels and catalog it was fitted on."""
     p = config.paths(cfg)
-    path = check(p.find("theta.json"), theta_params(cfg), {"labels": labels_path(cfg)}, "theta", "03_theta_fit", cfg)
+    path = check(p.find("theta.json"), theta_params(cfg), {"labels": labels_path(cfg), "catalog": p.catalog},
+                 "theta", "03_theta_fit", cfg)
     return artifacts.read_json(path)
 
 
@@ -192,12 +204,13 @@ def _cache_fingerprint(cfg: Profile) -> str:
 def _expected(cfg: Profile, labels: pd.DataFrame) -> dict[str, str]:
     """SHA-256 of the fingerprint each chapter-4 network would have now."""
     from ..methods.train import expected_fingerprint, fingerprint_hash
-    from ..results.networks import NETWORKS
+    from ..results.networks import members
 
     theta = float(load_theta(cfg)["theta"])
     cache_fp = _cache_fingerprint(cfg)
-    return {n.name: fingerprint_hash(expected_fingerprint(cfg, n.name, labels, n.label_col, n.loss, theta, cache_fp))
-            for n in NETWORKS}
+    return {m.name: fingerprint_hash(expected_fingerprint(cfg, m.name, labels, m.network.label_col, m.network.loss,
+                                                          theta, cache_fp, seed=m.seed(cfg)))
+            for m in members(cfg.n_seeds)}
 
 
 def load_predictions(cfg: Profile, labels: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -239,8 +252,9 @@ def model_file(cfg: Profile, name: str, labels: pd.DataFrame | None = None) -> P
 
 
 def model_files(cfg: Profile, labels: pd.DataFrame, names: list[str] | None = None) -> dict[str, Path]:
-    """``{name: models/<name>.pt}`` of the chapter-4 networks that exist and are fresh (missing
-    ones are left out; a stale one stops with :class:`StaleArtifactError`)."""
+    """``{name: models/<name>.pt}`` of the chapter-4 networks (seed 0 unless ``names`` lists
+    others) that exist and are fresh (missing ones are left out; a stale one stops with
+    :class:`StaleArtifactError`)."""
     from ..results.networks import NETWORKS
 
     out = {}

@@ -104,9 +104,24 @@ def _tree_cells(X_orders: list[np.ndarray], X: np.ndarray, w: np.ndarray, depth:
     return cell
 
 
+REFERENCES = ("highest", "lowest")
+
+
+def _check_reference(reference: str) -> int:
+    if reference not in REFERENCES:
+        raise BiasFitError(f"reference must be one of {REFERENCES} (the alpha bin deviations are taken from); "
+                           f"got {reference!r}")
+    return -1 if reference == "highest" else 0
+
+
 def _cv_core(a_order: np.ndarray, smooth: np.ndarray, X: np.ndarray | None,
-             X_orders: list[np.ndarray] | None, w: np.ndarray, depth: int, n_bins: int) -> float:
-    """CV of one (re)sample with integer weights ``w``; ``depth = 0`` is CV14."""
+             X_orders: list[np.ndarray] | None, w: np.ndarray, depth: int, n_bins: int,
+             ref: int = -1) -> float:
+    """CV of one (re)sample with integer weights ``w``; ``depth = 0`` is CV14.
+
+    ``ref`` is the reference alpha bin: ``-1`` the highest (thesis), ``0`` the lowest (the
+    paper group's evaluation script).
+    """
     if depth > 0:
         cell = _tree_cells(X_orders, X, w, depth)
         o, wo, _, sizes = _sort_by_cell(a_order, cell, w, 1 << depth)  # by cell, then by alpha
@@ -119,15 +134,15 @@ def _cv_core(a_order: np.ndarray, smooth: np.ndarray, X: np.ndarray | None,
     ns = ns[sizes > 0]
     if np.all(n > 0):
         f_s = ns / n  # (cells, bins)
-        dev2 = (f_s - f_s[:, -1:]) ** 2  # smooth class; disk: (-(f_s - ref))^2, identical
+        dev2 = (f_s - f_s[:, [ref]]) ** 2  # smooth class; disk: (-(f_s - ref))^2, identical
         sigma2 = np.stack((dev2, dev2)).mean(axis=2)  # (class, cell): mean over the B bins
         return float(np.sqrt(sigma2.mean()))
     # a cell with fewer objects than bins (heavy ties): mean over its non-empty bins, the
-    # reference being its highest-alpha non-empty bin
+    # reference being its highest- (lowest-) alpha non-empty bin
     sig = []
     for nq, nsq in zip(n, ns):
         f = nsq[nq > 0] / nq[nq > 0]
-        d2 = (f - f[-1]) ** 2
+        d2 = (f - f[ref]) ** 2
         sig += [d2.mean(), d2.mean()]
     return float(np.sqrt(np.mean(sig)))
 
@@ -153,7 +168,7 @@ def _prepare_cv(alpha, labels, intrinsic, n_bins, depth):
     return a_order, smooth, X, X_orders, n_bins, depth
 
 
-def cv14(alpha: Any, labels: Any, n_bins: int = 8) -> float:
+def cv14(alpha: Any, labels: Any, n_bins: int = 8, reference: str = "highest") -> float:
     r"""CV14 of a set of labels (Cabrera-Vives et al. 2014; METHODS §6).
 
     .. math::
@@ -164,9 +179,11 @@ def cv14(alpha: Any, labels: Any, n_bins: int = 8) -> float:
     over ``N_A = n_bins`` equal-count alpha bins (stable argsort; ties keep row order), with
     :math:`f_k` the class-k fraction of the highest-alpha (least-biased) bin.  0 when the
     class fractions do not change with alpha.  ``alpha`` need only be finite.
+    ``reference="lowest"`` takes the deviations from the lowest-alpha bin instead.
     """
+    ref = _check_reference(reference)
     a_order, smooth, _, _, n_bins, _ = _prepare_cv(alpha, labels, None, n_bins, 0)
-    return _cv_core(a_order, smooth, None, None, np.ones(smooth.size, np.int64), 0, n_bins)
+    return _cv_core(a_order, smooth, None, None, np.ones(smooth.size, np.int64), 0, n_bins, ref)
 
 
 def kdtree_cells(intrinsic: Any, depth: int = 3) -> np.ndarray:
@@ -210,7 +227,7 @@ class CV18Result:
 
 
 def cv18(alpha: Any, labels: Any, intrinsic: Any, n_bins: int = 8, depth: int = 3,
-         n_boot: int = 100, seed: int | None = 0) -> CV18Result:
+         n_boot: int = 100, seed: int | None = 0, reference: str = "highest") -> CV18Result:
     r"""CV18 of a set of labels (Cabrera-Vives et al. 2018; METHODS §6).
 
     1. ``intrinsic`` (N x k; the paper: physical Petrosian radius in kpc, absolute magnitude,
@@ -226,19 +243,23 @@ def cv18(alpha: Any, labels: Any, intrinsic: Any, n_bins: int = 8, depth: int = 
        resamples of the objects; ``.mean``/``.std`` summarise them, ``.value`` is the full
        sample.
 
+    ``reference="lowest"`` takes the deviations from the lowest-alpha bin of each cell, as the
+    paper group's evaluation script does (``increasing_bias=True``; METHODS §6).
+
     Empty cells or bins (possible only with heavy ties or tiny samples) are left out of the
     means.  Raises :class:`BiasFitError` for bad input or fewer than ``n_bins * 2**depth``
     objects.
     """
+    ref = _check_reference(reference)
     a_order, smooth, X, X_orders, n_bins, depth = _prepare_cv(alpha, labels, intrinsic, n_bins, depth)
     n_boot = _check_int("n_boot", n_boot, 0)
     N = smooth.size
-    value = _cv_core(a_order, smooth, X, X_orders, np.ones(N, np.int64), depth, n_bins)
+    value = _cv_core(a_order, smooth, X, X_orders, np.ones(N, np.int64), depth, n_bins, ref)
     rng = np.random.default_rng(seed)
     boot = np.empty(n_boot)
     for i in range(n_boot):
         w = np.bincount(rng.integers(0, N, N), minlength=N)
-        boot[i] = _cv_core(a_order, smooth, X, X_orders, w, depth, n_bins)
+        boot[i] = _cv_core(a_order, smooth, X, X_orders, w, depth, n_bins, ref)
     mean = float(boot.mean()) if n_boot else value
     std = float(boot.std(ddof=1)) if n_boot > 1 else float("nan")
     return CV18Result(mean=mean, std=std, value=value, boot=boot, n_bins=n_bins, depth=depth,

@@ -230,7 +230,7 @@ def train_model(cfg: Any, name: str, labels: pd.DataFrame, label_col: str, loss:
     models go to ``out_dir/models``.  ``seed`` (default ``cfg.seed``) fixes the initial weights,
     the data order and the augmentation; ``max_epochs`` stops before the schedule ends, keeping
     the checkpoint so a later call resumes; ``force`` retrains a fresh model; ``predictions``
-    writes ``p_disk_<name>`` for the validation and test splits into ``predictions.parquet``;
+    writes ``p_disk_<name>`` for the validation, test and evaluation splits into ``predictions.parquet``;
     ``callbacks`` are extra Lightning callbacks; ``reuse_from`` are other run folders whose fresh
     ``models/<name>.pt`` may be reused (a variant run reuses its base run's); extra keyword arguments change the engine's settings (e.g. ``precision="bf16-mixed"``).
     """
@@ -308,7 +308,11 @@ def predict(model: nn.Module, cache: ImageCache | CachedImages, rows: Sequence[i
     return engine.predict(model, dataset, settings, batch_size=batch_size)
 
 
-def predict_splits(model: nn.Module, labels: pd.DataFrame, cache: ImageCache, splits: Sequence[str] = ("val", "test"),
+#: the splits whose galaxies get predictions (those that exist; ``eval`` only on the simulated survey)
+PREDICTED_SPLITS = ("val", "test", "eval")
+
+
+def predict_splits(model: nn.Module, labels: pd.DataFrame, cache: ImageCache, splits: Sequence[str] = PREDICTED_SPLITS,
                    settings: Any = None) -> pd.DataFrame:
     """``id, split, p_disk`` for the rows of ``labels`` in ``splits`` (in ``labels``' order)."""
     part = labels[labels["split"].isin(list(splits))]
@@ -317,11 +321,11 @@ def predict_splits(model: nn.Module, labels: pd.DataFrame, cache: ImageCache, sp
 
 
 def write_predictions(path: str | os.PathLike, labels: pd.DataFrame, cache: ImageCache, name: str,
-                      model: nn.Module, splits: Sequence[str] = ("val", "test"), model_fingerprint: dict | None = None,
+                      model: nn.Module, splits: Sequence[str] = PREDICTED_SPLITS, model_fingerprint: dict | None = None,
                       settings: Any = None, write: bool = True) -> pd.DataFrame:
     """Add (or replace) column ``p_disk_<name>`` in ``predictions.parquet``; returns the table.
 
-    The file has one row per validation and test galaxy (``id``, ``split``) and one column
+    The file has one row per validation, test and evaluation galaxy (``id``, ``split``) and one column
     per network, so the networks trained one after another end up side by side.  If the
     existing file covers other galaxies (new labels), it is started afresh (with a warning).
     Written atomically (only when ``write``: rank 0 of a multi-process run), with a manifest

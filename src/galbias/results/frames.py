@@ -10,7 +10,8 @@ Columns added to those of ``labels.parquet``:
 
 - ``truth_class`` - the raw true class (0 smooth, 1 disk, 2 star/artifact; null for real data);
 - ``truth`` - the true class where it is a galaxy class (0/1, nullable; stars and real data are null);
-- ``<network>`` - each network's label, ``p_disk > 0.5`` (nullable 0/1), beside ``p_disk_<network>``;
+- ``<network>`` - each network's label, ``p_disk > 0.5`` (nullable 0/1), beside ``p_disk_<network>``
+  (every seed: ``ddb``, ``ddb_s1``, ...);
 - ``dcv14`` - DCV14's label (0/1, null where a galaxy has no Sérsic fit) and ``p_disk_dcv14``;
 - ``gz2b`` / ``gz2d`` as nullable 0/1.
 """
@@ -24,7 +25,6 @@ import pandas as pd
 
 from ..core.errors import GalbiasError
 from ..methods.metrics import hard_labels
-from .networks import NETWORKS
 
 __all__ = ["FrameError", "binary", "evaluation_frame"]
 
@@ -73,7 +73,7 @@ def evaluation_frame(labels: pd.DataFrame, predictions: pd.DataFrame | None = No
     """The galaxies of ``splits`` with every label set; see the module docstring for the columns.
 
     ``predictions`` must cover every galaxy of the splits for each network in ``networks``
-    (default: all of :data:`galbias.results.networks.NETWORKS` that it has, at least one);
+    (default: every ``p_disk_<name>`` column it has, seeds included, at least one);
     ``dcv14`` likewise; ``extra`` (keyed by ``id``) contributes its other columns where present.
     Any of them may be None to leave those columns out.  Raises :class:`FrameError` naming the
     file, the column or the galaxies that are missing and the chapter to re-run.
@@ -89,8 +89,8 @@ def evaluation_frame(labels: pd.DataFrame, predictions: pd.DataFrame | None = No
     out["gz2b"] = binary(out["gz2b"])
     out["gz2d"] = binary(out["gz2d"])
     if predictions is not None:
-        names = list(networks) if networks is not None else [n.name for n in NETWORKS
-                                                           if f"p_disk_{n.name}" in predictions.columns]
+        names = list(networks) if networks is not None else [c[len("p_disk_"):] for c in predictions.columns
+                                                           if c.startswith("p_disk_") and c != "p_disk_dcv14"]
         if not names:
             raise FrameError("predictions.parquet has no p_disk_<network> column: re-run chapter 04_ddb_training")
         cols = [f"p_disk_{n}" for n in names]

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["NETWORKS", "Network", "by_name", "disk_series", "low_alpha_fractions", "metrics_table", "train_all",
-           "truth_by_epoch"]
+__all__ = ["NETWORKS", "Member", "Network", "by_name", "disk_series", "low_alpha_fractions", "members",
+           "implied_disk_fractions", "metrics_table", "seed_spread", "train_all", "truth_by_epoch"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,37 @@ NETWORKS: tuple[Network, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Member:
+    """One training of a network: seed ``k`` (0, 1, ...) of ``network``.
+
+    Seed 0 is ``cfg.seed`` and keeps the network's own name (``models/ddb.pt``,
+    ``p_disk_ddb``); seed ``k > 0`` is ``cfg.seed + k`` and is called ``<name>_s<k>``.
+    """
+
+    network: Network
+    k: int
+
+    @property
+    def name(self) -> str:
+        return self.network.name if self.k == 0 else f"{self.network.name}_s{self.k}"
+
+    @property
+    def column(self) -> str:
+        return f"p_disk_{self.name}"
+
+    def seed(self, cfg: Any) -> int:
+        return int(cfg.seed) + self.k
+
+
+def members(n_seeds: int, networks: Sequence[Network] = NETWORKS) -> list[Member]:
+    """Every training of chapter 4: each network of ``networks`` with seeds ``0 .. n_seeds-1``
+    (network by network)."""
+    if int(n_seeds) < 1:
+        raise ValueError(f"n_seeds must be at least 1, got {n_seeds}")
+    return [Member(n, k) for n in networks for k in range(int(n_seeds))]
+
+
 def by_name(name: str) -> Network:
     """The network called ``name`` (an error lists the valid names)."""
     for n in NETWORKS:
@@ -56,46 +87,73 @@ def by_name(name: str) -> Network:
 
 
 def train_all(cfg: Any, labels: pd.DataFrame, theta: float, cache: Any, out_dir: str | Path,
-              progress: bool = False, only: Sequence[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+              progress: bool = False, only: Sequence[str] | None = None, n_seeds: int | None = None,
+              **kwargs: Any) -> dict[str, Any]:
     """Train (or reuse, when fresh) every network of :data:`NETWORKS` (or those named in
-    ``only``); ``{name: TrainResult}``.
+    ``only``) with ``n_seeds`` seeds (default ``cfg.n_seeds``); ``{member name: TrainResult}``.
 
     The DDB network gets ``theta``; the others ignore it.  Extra keyword arguments go to
-    :func:`galbias.methods.train.train_model`.
+    :func:`galbias.methods.train.train_model`.  A finished training is kept on disk before the
+    next starts, so an interrupted call resumes with the training it was in.
     """
+    import time
+
     from ..methods.train import train_model
 
     chosen = [by_name(n) for n in only] if only else list(NETWORKS)
-    return {n.name: train_model(cfg, n.name, labels, n.label_col, n.loss,
-                                theta=theta if n.loss == "ddb" else None, cache=cache, out_dir=out_dir,
-                                progress=progress, **kwargs)
-            for n in chosen}
+    todo = members(cfg.n_seeds if n_seeds is None else n_seeds, chosen)
+    out = {}
+    for i, m in enumerate(todo, 1):
+        t0 = time.perf_counter()
+        n = m.network
+        out[m.name] = train_model(cfg, m.name, labels, n.label_col, n.loss, theta=theta if n.loss == "ddb" else None,
+                                  cache=cache, out_dir=out_dir, seed=m.seed(cfg), progress=progress, **kwargs)
+        if progress:
+            how = "reused" if out[m.name].reused else "trained"
+            print(f"[galbias] network {i}/{len(todo)}: {m.name} (seed {m.seed(cfg)}) {how} in "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)
+    return out
 
 
-def metrics_table(frame: pd.DataFrame) -> pd.DataFrame:
+def metrics_table(frame: pd.DataFrame, n_seeds: int = 1) -> pd.DataFrame:
     """Table 4.1 from an evaluation frame (:func:`galbias.results.frames.evaluation_frame`).
 
-    One row per network: accuracy, precision, recall and F1 against its training labels,
-    accuracy and recall against the truth (where known; NaN otherwise) and the fraction of the
-    galaxies it calls disk.
+    One row per training (network and seed): accuracy, precision, recall and F1 against its
+    training labels, accuracy and recall against the truth (where known; NaN otherwise) and
+    the fraction of the galaxies it calls disk.  :func:`seed_spread` summarises over seeds.
     """
-    from ..methods.metrics import classification_metrics
+    from ..methods.metrics import classification_metrics, hard_labels
 
     known = frame["truth"].notna().any()
     rows = []
-    for n in NETWORKS:
-        yhat = frame[n.name]
-        m = classification_metrics(frame[n.label_col], yhat)
-        row = {"network": n.title, "scored against": n.label_col.upper(),
-               **{k: m[k] for k in ("accuracy", "precision", "recall", "f1")}}
+    for m in members(n_seeds):
+        n = m.network
+        yhat = frame[m.name] if m.name in frame.columns else hard_labels(frame[m.column])
+        c = classification_metrics(frame[n.label_col], yhat)
+        row = {"network": n.title, "seed": m.k, "scored against": n.label_col.upper(),
+               **{k: c[k] for k in ("accuracy", "precision", "recall", "f1")}}
         mt = classification_metrics(frame["truth"], yhat) if known else {"accuracy": np.nan, "recall": np.nan}
         row.update({"accuracy (truth)": mt["accuracy"], "recall (truth)": mt["recall"],
                     "disk fraction": float(np.mean(pd.to_numeric(yhat, errors="coerce").astype(float)))})
         rows.append(row)
-    return pd.DataFrame(rows).set_index("network")
+    return pd.DataFrame(rows)
 
 
-def disk_series(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def seed_spread(table: pd.DataFrame, by: str | list[str] = "network", ddof: int = 1) -> pd.DataFrame:
+    """Mean and standard deviation (``ddof``; NaN for one seed) over the seeds of every numeric
+    column of a per-seed table, as "mean ± sd" strings, one row per ``by``."""
+    num = [c for c in table.columns if c not in ([by] if isinstance(by, str) else by) and c != "seed"
+           and pd.api.types.is_numeric_dtype(table[c])]
+    g = table.groupby(by, sort=False)[num]
+    mean, sd = g.mean(), g.std(ddof=ddof)
+    out = mean.copy().astype(object)
+    for c in num:
+        out[c] = [f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}" for m, s in zip(mean[c], sd[c])]
+    out.insert(0, "seeds", g.size())
+    return out
+
+
+def disk_series(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, str]]:  # seed 0 of each network
     """Boolean "called disk" series for the GZ2B labels, the truth (when known) and each network,
     with their display names: the inputs of chapter 4's disk-fraction-vs-alpha figure."""
     series = {"gz2b": (frame["gz2b"] == 1).fillna(False).to_numpy(bool)}
@@ -129,3 +187,38 @@ def truth_by_epoch(history: pd.DataFrame, best_epoch: int) -> dict[str, float]:
     kept = history.loc[history["epoch"] == best_epoch].iloc[0]
     return {"ddb_peak_acc": float(peak["val_acc_truth"]), "ddb_peak_epoch": int(peak["epoch"]),
             "ddb_kept_acc": float(kept["val_acc_truth"])}
+
+
+def implied_disk_fractions(frame: pd.DataFrame, theta: float, n_bins: int = 5,
+                           networks: Sequence[str] = ("ce_gz2b", "ddb")) -> pd.DataFrame:
+    """What the bias model asks of DDB, per equal-count alpha bin (truth-free, except the last column).
+
+    For the GZ2B labels of ``frame`` (e.g. the balanced validation and test splits, drawn like
+    the training split): the label disk fraction, the mean b(alpha; theta), and the true disk
+    fraction the model implies, ``f~_d / (1 - mean b)`` -- a value above 1 means the labels hold
+    more disks than the model allows, so the DDB likelihood is best served by calling every
+    galaxy of that bin a disk unless its image says otherwise.  Then each network's disk
+    fraction (``p_disk > 0.5``) and, where known, the true disk fraction.
+    """
+    from ..data.binning import equal_count_bins
+    from ..methods.bias import bias_probability
+
+    alpha = frame["alpha"].to_numpy(float)
+    b = equal_count_bins(alpha, n_bins)
+    lab = pd.to_numeric(frame["gz2b"], errors="coerce").to_numpy(float)
+    bias = bias_probability(alpha, float(theta))
+    rows = []
+    for k in range(n_bins):
+        s = b == k
+        f_lab = float(np.nanmean(lab[s]))
+        mb = float(bias[s].mean())
+        row = {"alpha bin": k + 1, "α range": f"{alpha[s].min():.1f}–{alpha[s].max():.1f}",
+               "GZ2B disk fraction": f_lab, "mean b(α; θ)": mb, "implied true disk fraction": f_lab / (1 - mb)}
+        for n in networks:
+            col = f"p_disk_{n}"
+            if col in frame.columns:
+                row[f"{by_name(n).title}: disk fraction"] = float((frame.loc[s, col].to_numpy(float) > 0.5).mean())
+        t = pd.to_numeric(frame.loc[s, "truth"], errors="coerce").to_numpy(float) if "truth" in frame else np.array([])
+        row["true disk fraction"] = float(np.nanmean(t)) if np.isfinite(t).any() else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("alpha bin")
