@@ -34,10 +34,11 @@
 # %% tags=["parameters"]
 profile = "demo"
 overrides = {}
-n_repeats = 3  # random train/test splits (Dhar & Shamir: 100); repeats after the first run the core trainings
+n_repeats = 2  # random train/test splits (Dhar & Shamir: 100); repeats after the first run the core trainings
 repeat_all = False  # True: every training in every repeat (about 1.5x the time per repeat)
-epochs = None  # passes over each training set; None: enough for ~300 Adam steps, between 15 and 40
-cnn_px = 32  # input side of the CNN; larger survey images are block-averaged down (None: as stored)
+epochs = None  # passes over each training set; None: the profile's extra["skybias_epochs"] if set, else
+# enough for ~150 Adam steps of 64 images, between 15 and 40
+cnn_px = 24  # input side of the CNN; larger survey images are block-averaged down (None: as stored)
 max_per_class = None  # cap on the galaxies per region and class (None: all that the smallest group has)
 n_examples = 6  # galaxies per region in the example grid
 
@@ -144,7 +145,8 @@ plots.table(ptests, "Table 9.3. Tests of equal populations: Kolmogorov–Smirnov
 
 # %% tags=["remove-cell"]
 setup, dsets, numbers = skybias.experiment_setup(sample, cache.shape[1], label, n_repeats=n_repeats,
-                                                 repeat_all=repeat_all, epochs=epochs, cnn_px=cnn_px,
+                                                 repeat_all=repeat_all, cnn_px=cnn_px,
+                                                 epochs=epochs if epochs is not None else cfg.extra.get("skybias_epochs"),
                                                  max_per_class=max_per_class)
 plots.glue_numbers(**numbers)
 

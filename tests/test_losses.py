@@ -203,3 +203,24 @@ def test_bce_is_two_class_cross_entropy_of_the_logit_difference():
     torch.testing.assert_close(p_disk(z[:, None]), p_disk(two))
     with pytest.raises(ValueError, match="shape"):
         binary_cross_entropy(z, obs[:2])
+
+
+def test_ddb_shape_with_k2_is_ddb_and_infinite_alpha_is_cross_entropy():
+    import math
+
+    from galbias.methods.losses import check_bias_parameter, ddb_nll, ddb_shape_nll
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(64, 2, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 2, (64,), generator=g)
+    alpha = torch.rand(64, generator=g, dtype=torch.float64) * 30 + 0.5
+    assert torch.allclose(ddb_shape_nll(logits, y, alpha, (7.0, 2.0)), ddb_nll(logits, y, alpha, 7.0))
+    assert not torch.allclose(ddb_shape_nll(logits, y, alpha, (7.0, 1.0)), ddb_nll(logits, y, alpha, 7.0))
+    inf = torch.full((64,), math.inf, dtype=torch.float64)
+    ce = torch.nn.functional.cross_entropy(logits, y)
+    assert torch.allclose(ddb_shape_nll(logits, y, inf, (7.0, 1.3)), ce)
+    assert check_bias_parameter("ddb_shape", [7, 1.5]) == (7.0, 1.5) and check_bias_parameter("ce", None) is None
+    with pytest.raises(ValueError, match=r"theta = \(theta, k\)"):
+        ddb_shape_nll(logits, y, alpha, 7.0)
+    with pytest.raises(ValueError, match="positive, finite theta"):
+        check_bias_parameter("ddb", -1)

@@ -444,7 +444,9 @@ def test_experiment_setup():
 def test_run_or_reuse(tiny_run):
     r = tiny_run
     assert r["run_numbers"]["reused"] == "trained in this run"
-    assert artifacts.is_fresh(r["path"], r["setup"].params(1, None), code="skybias")
+    params = {**r["setup"].params(1, None), "threads": torch.get_num_threads()}
+    assert artifacts.is_fresh(r["path"], params, code="skybias")
+    assert not artifacts.is_fresh(r["path"], {**params, "threads": params["threads"] + 1}, code="skybias")
     again, numbers = skybias.run_or_reuse(r["path"], r["setup"], r["images"], r["sample"], seed=1)
     assert numbers["reused"] == "reused from an earlier run"
     pd.testing.assert_frame_equal(again, r["results"])

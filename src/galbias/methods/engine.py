@@ -65,7 +65,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ..core import artifacts
 from ..core.seeds import derive_seed
 from ..data.cache import CachedImages, augment_dihedral, collate_batch, random_codes, to_float
-from .losses import get_loss, needs_theta, p_disk
+from .losses import check_bias_parameter, get_loss, p_disk
 from .models import model_from_spec
 
 __all__ = ["AtomicCheckpointIO", "Classifier", "EpochLog", "FitResult", "FitSettings", "FlushLogs", "GalaxyData",
@@ -228,13 +228,23 @@ class Classifier(L.LightningModule):
         # run's history and of how the galaxies are shared between processes
         g = torch.Generator().manual_seed(derive_seed(self.settings.seed, self.current_epoch, 1))
         self._codes = random_codes(self.n_train, g)
+        self._loss_sum, self._loss_n = torch.zeros((), device=self.device), 0
 
     def training_step(self, batch, batch_idx):
         codes = self._codes[batch.index.cpu()] if self.settings.augment else None
         logits = self(self._x(batch, codes))
         loss = self.loss_fn(logits.float(), batch.labels, batch.alpha, self.theta)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(batch.labels), sync_dist=True)
+        # the epoch's mean training loss, summed here and logged once per epoch: Lightning's
+        # per-step logging costs as much as a small network's step on a CPU
+        n = len(batch.labels)
+        self._loss_sum = self._loss_sum + loss.detach() * n
+        self._loss_n += n
         return loss
+
+    def on_train_epoch_end(self) -> None:
+        total = torch.stack([self._loss_sum.float().reshape(()), torch.tensor(float(self._loss_n), device=self.device)])
+        total = self.trainer.strategy.reduce(total, reduce_op="sum")
+        self.log("train_loss", total[0] / total[1].clamp(min=1.0), sync_dist=False)
 
     def validation_step(self, batch, batch_idx):
         logits = self(self._x(batch)).float()
@@ -433,8 +443,7 @@ def fit(name: str, spec: Mapping[str, Any], loss: str, train: CachedImages, val:
     t0 = time.perf_counter()
     if val is None and (settings.patience > 0 or (run_dir is not None and settings.checkpoints)):
         raise ValueError("training without a validation set needs patience=0 and no checkpoints (nothing to select on)")
-    if needs_theta(loss) and (theta is None or not (math.isfinite(float(theta)) and float(theta) > 0)):
-        raise ValueError(f"loss {loss!r} needs a positive, finite theta; got {theta!r}")
+    theta = check_bias_parameter(loss, theta)
     with _own_random_state():
         return _fit(name, spec, loss, train, val, settings, theta, run_dir, val_truth, fingerprint, progress,
                     max_epochs, callbacks, t0)
@@ -457,7 +466,7 @@ def _fit(name, spec, loss, train, val, settings, theta, run_dir, val_truth, fing
             artifacts.write_json(fp_path, fp)
         last = run_dir / "last.ckpt"
         resume = str(last) if last.exists() else None
-    module = Classifier(spec, loss, None if theta is None else float(theta), settings, len(train), val_truth)
+    module = Classifier(spec, loss, theta, settings, len(train), val_truth)
     if settings.compile:
         module.net = torch.compile(module.net)
     data = GalaxyData(train, val, None, settings.batch_size, settings.num_workers, settings.seed,

@@ -44,8 +44,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "THETA_LOSSES", "binary_cross_entropy", "cross_entropy", "ddb_log_likelihood", "ddb_nll",
-           "get_loss", "log1mexp", "log_bias", "needs_theta", "p_disk"]
+__all__ = ["LOSSES", "THETA_LOSSES", "binary_cross_entropy", "check_bias_parameter", "cross_entropy",
+           "ddb_log_likelihood", "ddb_nll", "ddb_shape_nll", "get_loss", "log1mexp", "log_bias", "needs_theta", "p_disk"]
 
 #: upper bound applied to log b inside log(1 - b), so b = 1 (alpha = 0) gives a finite value
 #: (log(1 - b) >= log(1e-12) ~ -27.6) rather than -inf.
@@ -156,6 +156,52 @@ def ddb_nll(logits: torch.Tensor, observed: torch.Tensor, alpha: torch.Tensor,
     return _reduce(-ddb_log_likelihood(logits, observed, alpha, theta), reduction)
 
 
+def ddb_shape_nll(logits: torch.Tensor, observed: torch.Tensor, alpha: torch.Tensor,
+                  theta: tuple[float, float], reduction: str = "mean") -> torch.Tensor:
+    r"""The DDB likelihood with the two-parameter bias shape
+    :math:`b = \exp(-\tfrac12(\alpha/\theta)^k)` (:func:`galbias.methods.bias.bias_shape_probability`).
+
+    ``theta`` is the pair ``(theta, k)`` fitted beforehand (chapter 3, unbinned maximum
+    likelihood); ``k = 2`` is exactly :func:`ddb_nll`.  Galaxies with ``alpha = inf`` have b = 0:
+    their labels count as plain cross-entropy (used for degraded copies of resolved galaxies,
+    whose labels were made at high resolution).
+    """
+    t, k = check_bias_parameter("ddb_shape", theta)
+    _check_inputs(logits, observed, alpha)
+    dtype = _float_dtype(logits)
+    logp = F.log_softmax(logits.to(dtype), dim=1)
+    log_ps, log_pd = logp[:, 0], logp[:, 1]
+    a = alpha.to(device=logits.device, dtype=dtype)
+    log_b = -0.5 * torch.pow(a / t, k)
+    ll_disk = log1mexp(log_b) + log_pd
+    ll_smooth = torch.logsumexp(torch.stack([log_ps, log_b + log_pd], dim=1), dim=1)
+    ll = torch.where(observed.to(logits.device) == 1, ll_disk, ll_smooth)
+    return _reduce(-ll, reduction)
+
+
+def check_bias_parameter(loss: str, theta: object) -> float | tuple[float, float] | None:
+    """The bias parameter of ``loss`` in its normal form, or a ``ValueError`` saying what is wrong:
+    a positive finite float for ``ddb``, a pair ``(theta, k)`` of positive finite floats for
+    ``ddb_shape``, None for the losses that take none."""
+    if not needs_theta(loss):
+        return None
+    if loss == "ddb_shape":
+        try:
+            t, k = (float(v) for v in theta)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            raise ValueError(f"loss 'ddb_shape' needs theta = (theta, k), two positive numbers; got {theta!r}") from None
+        if not all(math.isfinite(v) and v > 0 for v in (t, k)):
+            raise ValueError(f"loss 'ddb_shape' needs theta = (theta, k), two positive numbers; got {theta!r}")
+        return (t, k)
+    try:
+        v = float(theta)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"loss {loss!r} needs a positive, finite theta; got {theta!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"loss {loss!r} needs a positive, finite theta; got {theta!r}")
+    return v
+
+
 def cross_entropy(logits: torch.Tensor, observed: torch.Tensor, alpha: torch.Tensor | None = None,
                   theta: float | torch.Tensor | None = None, reduction: str = "mean") -> torch.Tensor:
     """Ordinary cross-entropy on the observed labels (``alpha`` and ``theta`` are ignored).
@@ -196,9 +242,10 @@ def p_disk(logits: torch.Tensor) -> torch.Tensor:
 LossFn = Callable[..., torch.Tensor]
 
 #: loss names accepted by :func:`get_loss` (and by the training engine, :mod:`galbias.methods.engine`)
-LOSSES: dict[str, LossFn] = {"ce": cross_entropy, "ddb": ddb_nll, "bce": binary_cross_entropy}
+LOSSES: dict[str, LossFn] = {"ce": cross_entropy, "ddb": ddb_nll, "ddb_shape": ddb_shape_nll,
+                             "bce": binary_cross_entropy}
 #: the losses that use the bias-model parameter theta
-THETA_LOSSES = {"ddb"}
+THETA_LOSSES = {"ddb", "ddb_shape"}
 
 
 def get_loss(name: str) -> LossFn:

@@ -94,8 +94,14 @@ def chapter_sample(catalog: pd.DataFrame) -> tuple[pd.DataFrame, str, dict[str, 
     certainty, ``DS_SETUP["certainty"]``).  ``numbers``:
     ``label_source`` (a phrase for the text), ``n_sample``, and ``region_A`` / ``region_B``
     (the regions that play Dhar & Shamir's SDSS data sets A and B).
+
+    The simulated survey's evaluation sample (``eval_sample``) is left out: it is held back for
+    scoring chapters 4, 5 and 10, and leaving it out keeps this chapter's cost independent of
+    its size.
     """
     label = "truth" if has_truth(catalog) else "votes"
+    if "eval_sample" in catalog.columns:
+        catalog = catalog[~catalog["eval_sample"].fillna(False).to_numpy(bool)]
     sample = galaxy_sample(catalog, label=label, min_fraction=DS_SETUP["certainty"])
     return sample, label, {"label_source": LABEL_SOURCES[label], "n_sample": len(sample),
                            "region_A": PAPER_REGION["A"], "region_B": PAPER_REGION["B"]}
@@ -214,8 +220,11 @@ def experiment_setup(sample: pd.DataFrame, image_px: int, label: str = "truth", 
 
 def run_or_reuse(path: str | Path, setup: ExperimentSetup, images: np.ndarray, sample: pd.DataFrame, seed: int,
                  image_crop: int | None = None, inputs: Mapping[str, str | Path] | None = None,
-                 threads: int | None = 1) -> tuple[pd.DataFrame, dict[str, Any]]:
+                 threads: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The results of ``setup`` (one row per repeat and experiment, as ``skybias.csv``).
+
+    ``threads``: torch threads for the trainings (None: the process's count, all usable cores
+    when nothing else runs).  The count is part of the manifest, because CPU results depend on it.
 
     Reuses ``path`` when its manifest matches ``setup.params(seed, image_crop)`` and the hashes
     of ``inputs`` (:func:`galbias.core.artifacts.is_fresh`); otherwise trains every network
@@ -223,7 +232,9 @@ def run_or_reuse(path: str | Path, setup: ExperimentSetup, images: np.ndarray, s
     (:func:`write_results`).  Either way the table is read back from the file, so a fresh run
     and a reused one look the same.  Numbers: ``run_minutes`` and ``reused`` (a phrase).
     """
-    params = setup.params(seed, image_crop)
+    import torch
+
+    params = {**setup.params(seed, image_crop), "threads": int(threads or torch.get_num_threads())}
     t0 = time.perf_counter()
     reused = artifacts.is_fresh(path, params, inputs, code="skybias")
     if not reused:
