@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .paths import repo_root
 
-__all__ = ["PACKAGE", "SCOPES", "code_sha256", "scope_files"]
+__all__ = ["PACKAGE", "SCOPES", "UNSCOPED", "code_sha256", "scope_files"]
 
 #: the package's source folder (``src/galbias``)
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -41,11 +41,20 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "changed": (*_BASE, "data", "methods", "results/hires.py", "results/frames.py", "notebooks/07_hst_inspection.py"),
     "gradcam": (*_BASE, "data", "methods", "results/gradcam.py", "notebooks/08_gradcam.py"),
     "skybias": (*_BASE, "data", "methods", "results/skybias", "notebooks/09_sky_location_bias.py"),
+    "ablation": (*_BASE, "data", "mock", "methods", "results/ablation.py", "results/skybias/network.py",
+                 "notebooks/10_when_debiasing_works.py"),
 }
 
 
+#: modules inside a scoped folder that no artifact of the run depends on (chapter 2's
+#: FERENGI comparison writes nothing), left out of folder scopes so editing them does not
+#: invalidate the survey and everything after it
+UNSCOPED = ("data/ferengi.py", "mock/ferengi.py")
+
+
 def scope_files(scope: Iterable[str]) -> list[Path]:
-    """The source files of a scope, sorted (folders contribute every ``.py`` below them)."""
+    """The source files of a scope, sorted (folders contribute every ``.py`` below them except
+    :data:`UNSCOPED`; a file named explicitly is always included)."""
     files: set[Path] = set()
     for part in scope:
         if part.startswith("notebooks/"):
@@ -53,7 +62,8 @@ def scope_files(scope: Iterable[str]) -> list[Path]:
         else:
             path = PACKAGE / part
         if path.is_dir():
-            files.update(p for p in path.rglob("*.py") if "__pycache__" not in p.parts)
+            skip = {PACKAGE / u for u in UNSCOPED}
+            files.update(p for p in path.rglob("*.py") if "__pycache__" not in p.parts and p not in skip)
         elif path.exists():
             files.add(path)
     return sorted(files)
