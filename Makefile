@@ -5,14 +5,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PROFILE ?= demo
 
-.PHONY: setup sync data run book test test-fast bench clean clean-runs help
+.PHONY: setup sync data run book book-student test test-fast bench timings clean clean-runs help
 
 help:
 	@echo "make book      run every chapter (PROFILE=$(PROFILE)) and build book/_build/html"
-	@echo "make test      unit tests + smoke pipeline + strict book build"
+	@echo "make book-student  the student edition, without solutions (book/_build/student/_build/html)"
+	@echo "make test      unit tests + smoke pipeline + strict book build + browser check"
 	@echo "make run       run the chapters only        (PROFILE=demo|smoke|paper)"
 	@echo "make data      only the data step            (simulate or download)"
-	@echo "make bench     throughput benchmarks"
+	@echo "make bench     throughput benchmarks (results kept in book/_static/bench.md)"
+	@echo "make timings   save the last complete run's chapter times as the reference (PROFILE=...)"
 	@echo "make sync      pair notebooks/*.py with .ipynb for Jupyter"
 	@echo "make clean     remove the built book and executed runs"
 
@@ -38,6 +40,9 @@ run: setup
 book: setup
 	$(PY) -m galbias book --profile $(PROFILE)
 
+book-student: setup
+	$(PY) -m galbias book --profile $(PROFILE) --student
+
 test: setup
 	$(PY) -m pytest
 
@@ -46,6 +51,9 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m galbias bench
+
+timings: setup
+	$(PY) -m galbias timings --save $(PROFILE)
 
 clean:
 	rm -rf book/_build

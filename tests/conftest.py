@@ -52,3 +52,48 @@ def runs_root(tmp_path, monkeypatch):
     """Point the run folders at a temporary directory."""
     monkeypatch.setenv("GALBIAS_RUNS", str(tmp_path / "runs"))
     return tmp_path / "runs"
+
+
+# --- the smoke run and the smoke book, shared by the slow tests (pipeline and book markers) ---
+
+def run_galbias(*args: str, env: dict, timeout: int = 1800):
+    """``python -m galbias ...`` as a subprocess (the real command line)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "galbias", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """Every chapter of the smoke profile through the real runner, in a temporary run folder:
+    ``(run folder, environment for subprocesses)``.
+
+    ``GALBIAS_TEST_SMOKE_RUNS=<runs root>`` reuses a finished smoke run (``<root>/smoke``) for a
+    quick local check of the book and browser tests: it is copied, never written to.
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path_factory.mktemp("runs")
+    env = {**os.environ, "GALBIAS_RUNS": str(root)}
+    reuse = os.environ.get("GALBIAS_TEST_SMOKE_RUNS")
+    if reuse:
+        shutil.copytree(Path(reuse) / "smoke", root / "smoke", symlinks=True,
+                        ignore=shutil.ignore_patterns("book_src*", ".lock"))
+        return root / "smoke", env
+    res = run_galbias("run", "--profile", "smoke", env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return root / "smoke", env
+
+
+@pytest.fixture(scope="session")
+def smoke_book(smoke_run, tmp_path_factory):
+    """The smoke book built strictly (warnings are errors) once per session:
+    ``(html folder, the build's CompletedProcess)``."""
+    _, env = smoke_run
+    dest = tmp_path_factory.mktemp("book")
+    res = run_galbias("book", "--profile", "smoke", "--no-run", "--strict", "--dest", str(dest), env=env)
+    return dest / "_build" / "html", res

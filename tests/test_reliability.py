@@ -62,6 +62,20 @@ def test_code_scopes_are_narrow_where_recomputing_is_expensive(package_copy):
     assert after["skybias"] != before["skybias"]
 
 
+def test_progress_lines_and_bookkeeping_do_not_invalidate_results(package_copy):
+    before = {k: provenance.code_sha256(k) for k in ("catalog", "labels", "model")}
+    for name in ("progress.py", "provenance.py"):
+        f = package_copy / "core" / name
+        f.write_text(f.read_text() + "\n# an edit that changes no result\n")
+    provenance._hash.cache_clear()
+    assert {k: provenance.code_sha256(k) for k in before} == before
+    # any other core module still counts
+    seeds = package_copy / "core" / "seeds.py"
+    seeds.write_text(seeds.read_text() + "\n# an edit\n")
+    provenance._hash.cache_clear()
+    assert provenance.code_sha256("catalog") != before["catalog"]
+
+
 def test_every_manifest_records_the_code_and_staleness_says_what_changed(tmp_path):
     data = tmp_path / "in.txt"
     data.write_text("a")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m galbias run|book|data|bench|list``.
+"""Command line: ``python -m galbias run|book|data|train|bench|timings|list``.
 
 Examples::
 
@@ -7,6 +7,8 @@ Examples::
     python -m galbias run --profile demo --from 02         # chapter 02 onwards
     python -m galbias run --profile demo --set n_galaxies=5000
     python -m galbias book --profile demo                  # run the chapters, then build the HTML
+    python -m galbias book --profile demo --student        # the student edition: no solutions
+    python -m galbias timings --save demo                  # the demo run's times become the reference
     python -m galbias data --profile demo                  # only the data step (simulate or download)
 """
 
@@ -49,8 +51,9 @@ def cmd_book(args: argparse.Namespace) -> None:
         runner.run(args.profile, sets=_sets(args.set), log_output=args.verbose)
     fields = {f for f in config.Profile.__dataclass_fields__}
     cfg = config.get_profile(args.profile, **{k: v for k, v in _sets(args.set).items() if k in fields})
-    index = build.build(cfg, dest=args.dest, strict=args.strict)
-    print(f"[galbias] book built in {time.perf_counter() - t0:.0f} s: {index}")
+    index = build.build(cfg, dest=args.dest, strict=args.strict, student=args.student)
+    edition = "student edition (no solutions)" if args.student else "book"
+    print(f"[galbias] {edition} built in {time.perf_counter() - t0:.0f} s: {index}")
 
 
 def cmd_data(args: argparse.Namespace) -> None:
@@ -88,13 +91,80 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
+    """Run every ``benchmarks/bench_*.py``, show their output and keep it, with the machine
+    it ran on, in ``book/_static/bench.md`` (the Performance page includes that file)."""
     from pathlib import Path
 
     bench = config.repo_root() / "benchmarks"
     scripts = sorted(Path(bench).glob("bench_*.py"))
+    sections = []
     for s in scripts:
         print(f"\n=== {s.name} ===", flush=True)
-        subprocess.run([sys.executable, str(s)] + (["--quick"] if args.quick else []), check=True)
+        cmd = [sys.executable, str(s)] + (["--quick"] if args.quick else [])
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
+        lines = []
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
+        if proc.wait():
+            raise subprocess.CalledProcessError(proc.returncode, cmd)
+        sections.append((s.name, "".join(lines).rstrip()))
+    out = Path(args.output) if args.output else config.repo_root() / "book" / "_static" / "bench.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(bench_markdown(sections, machine_description(), quick=args.quick))
+    print(f"\n[galbias] benchmark results written to {out}", flush=True)
+
+
+def bench_markdown(sections: list[tuple[str, str]], machine: str, quick: bool = False) -> str:
+    """The benchmarks' output as a Markdown fragment: the machine, the date, the command and
+    each script's table in a code block."""
+    when = time.strftime("%Y-%m-%d")
+    cmd = "python -m galbias bench" + (" --quick" if quick else "")
+    parts = [f"Measured on {when} on **{machine}** with `{cmd}` (`make bench`).", ""]
+    for name, text in sections:
+        parts += [f"**`benchmarks/{name}`**", "", "```text", text, "```", ""]
+    return "\n".join(parts)
+
+
+def machine_description() -> str:
+    """E.g. ``2 CPU cores, no GPU`` or ``16 CPU cores, 1 GPU (NVIDIA H200)``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    text = f"{cores} CPU core{'s' if cores != 1 else ''}"
+    try:
+        import torch
+
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    except Exception:  # torch missing or broken: say nothing about GPUs we cannot see
+        n = 0
+    if not n:
+        return text + ", no GPU"
+    names = sorted({torch.cuda.get_device_name(i) for i in range(n)})
+    return text + f", {n} GPU{'s' if n != 1 else ''} ({', '.join(names)})"
+
+
+def cmd_timings(args: argparse.Namespace) -> None:
+    """Show a run's chapter times, or save them as the committed reference."""
+    from . import timings
+
+    profile = args.save or args.profile
+    cfg = config.get_profile(profile)
+    run_dir = config.paths(cfg).root
+    if args.save:
+        path = timings.save_reference(run_dir, profile, args.machine or machine_description())
+        print(f"[galbias] {profile}: chapter times of {timings.run_file(run_dir)} saved as the reference in {path}")
+        return
+    ref = timings.load()
+    measured = {}
+    if timings.run_file(run_dir).exists():
+        from ..core import artifacts
+
+        measured = artifacts.read_json(timings.run_file(run_dir)).get("chapters", {})
+    from .runner import chapters
+
+    print(f"{'chapter':<28}{'this run':>12}{'reference':>12}   ({profile}; reference: {ref.get('machine') or 'none'})")
+    for c in chapters():
+        print(f"{c:<28}{timings.fmt_duration(measured.get(c)):>12}"
+              f"{timings.fmt_duration(timings.expected(c, profile, ref)):>12}")
 
 
 def cmd_list(args: argparse.Namespace) -> None:
@@ -128,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     common(sp)
     sp.add_argument("--no-run", action="store_true", help="build from the already executed chapters")
     sp.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
-    sp.add_argument("--dest", help="folder that receives _build/ (default: book/)")
+    sp.add_argument("--dest", help="folder that receives _build/ (default: book/; student edition: "
+                    "book/_build/student/)")
+    sp.add_argument("--student", action="store_true",
+                    help="the student edition: exercises without their solutions")
     sp.set_defaults(func=cmd_book)
 
     sp = sub.add_parser("data", help="only the data step: simulate the mock survey or fetch GZ2")
@@ -146,7 +219,15 @@ def main(argv: list[str] | None = None) -> int:
 
     sp = sub.add_parser("bench", help="run the throughput benchmarks")
     sp.add_argument("--quick", action="store_true")
+    sp.add_argument("--output", help="Markdown file for the results (default: book/_static/bench.md)")
     sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("timings", help="show a run's chapter times, or save them as the reference")
+    sp.add_argument("--profile", default="demo", help="run profile whose times are shown")
+    sp.add_argument("--save", metavar="PROFILE",
+                    help="copy this profile's complete run times into the committed reference")
+    sp.add_argument("--machine", help='machine of the run (default: e.g. "2 CPU cores, no GPU")')
+    sp.set_defaults(func=cmd_timings)
 
     sp = sub.add_parser("list", help="list profiles and chapters")
     sp.set_defaults(func=cmd_list)

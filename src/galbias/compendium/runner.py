@@ -5,6 +5,14 @@ executes a source in place: it converts the source into a fresh notebook, execut
 copy with papermill (injecting ``profile`` and any overrides), and moves the executed
 notebook atomically to ``data/runs/<profile>/notebooks/``.  Chapters read only artifacts of
 earlier chapters, so ``only=["01_labeling"]`` re-runs one chapter from what is on disk.
+
+While a chapter runs the terminal shows one line when it starts (with the time it took on
+the project machine, :mod:`galbias.compendium.timings`), the chapter's *progress* lines
+(:mod:`galbias.core.progress`: one per epoch or per training, streamed live) and one line
+when it ends; each finished chapter's wall time goes to ``<run folder>/timings.json``.  The
+kernel talks to papermill over local IPC sockets (files in a private temporary folder)
+rather than TCP, so ipykernel has no reason to warn about unencrypted TCP traffic, and its own
+log is limited to critical messages (:data:`KERNEL_ARGS`).
 """
 
 from __future__ import annotations
@@ -13,18 +21,24 @@ import ast
 import contextlib
 import dataclasses
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from ..core import artifacts
+from ..core import artifacts, progress
 from ..core.artifacts import atomic_path
 from ..core.errors import ConfigError, GalbiasError
-from . import config
+from . import config, timings
 from .params import check_chapter_value, parse_text
 
 KERNEL = "python3"
+# The kernel process's own log (not the chapter's output, which goes to the notebook) says
+# only what is critical: at shutdown jupyter_client interrupts the kernel before asking it
+# to stop, and ipykernel logs that interrupt as "ERROR | KeyboardInterrupt caught in kernel",
+# which tells a reader nothing.  A kernel that fails is reported by the runner anyway.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def notebooks_dir() -> Path:
@@ -108,9 +122,69 @@ def declared_parameters(source: Path) -> dict[str, Any]:
     return out
 
 
+class ProgressStream:
+    """A text sink for papermill's ``stdout_file``: shows the chapter's progress lines
+    (:func:`galbias.core.progress.is_progress`) on ``out`` as they arrive, prefixed with the
+    chapter and the time since it started, and drops every other line (those stay in the
+    notebook).  Partial lines are held until their newline arrives."""
+
+    def __init__(self, chapter: str, out=None, t0: float | None = None):
+        self.chapter, self.out = chapter, out
+        self.t0 = time.perf_counter() if t0 is None else t0
+        self.buffer = ""
+        self.shown: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.buffer += text
+        *lines, self.buffer = self.buffer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        for line in lines:
+            self._line(line)
+        return len(text)
+
+    def flush(self) -> None:
+        (self.out or sys.stdout).flush()
+
+    def close(self) -> None:
+        if self.buffer:
+            self._line(self.buffer)
+            self.buffer = ""
+
+    def _line(self, line: str) -> None:
+        line = line.rstrip()
+        if not progress.is_progress(line):
+            return
+        self.shown.append(line)
+        elapsed = _clock(time.perf_counter() - self.t0)
+        print(f"[galbias]   {self.chapter} {elapsed} | {progress.strip(line)}",
+              file=self.out or sys.stdout, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:2d}:{s:02d}"
+
+
+def kernel_config(folder: str | Path):
+    """Configuration of the kernel manager: IPC transport with the sockets in ``folder``
+    (a private temporary folder), TCP on localhost where the socket paths would be too long
+    for the operating system (about 100 characters)."""
+    from traitlets.config import Config
+
+    prefix = str(Path(folder) / "kernel")
+    if len(prefix) + len("-99999") > 100 or sys.platform.startswith("win"):
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": prefix}})
+
+
 def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = None,
-                params: dict[str, Any] | None = None, log_output: bool = False) -> Path:
-    """Execute one chapter; return the path of the executed notebook."""
+                params: dict[str, Any] | None = None, log_output: bool = False,
+                stream: Any = None) -> Path:
+    """Execute one chapter; return the path of the executed notebook.
+
+    ``log_output=True`` streams everything the chapter prints to the terminal; otherwise
+    only its progress lines are shown, through ``stream`` (default: a :class:`ProgressStream`
+    on stdout)."""
     import nbformat
     import papermill
 
@@ -123,13 +197,19 @@ def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = N
     parameters = {"profile": profile, **(params or {})}
     if overrides:
         parameters["overrides"] = overrides
+    if log_output:
+        sinks = {"stdout_file": sys.stdout, "stderr_file": sys.stderr}
+    else:
+        stream = stream if stream is not None else ProgressStream(chapter)
+        sinks = {"stdout_file": stream}
     with tempfile.TemporaryDirectory(prefix=f"galbias-{chapter}-") as tmpdir, atomic_path(final) as dst:
         src = Path(tmpdir) / f"{chapter}.ipynb"  # the converted copy papermill executes
         nbformat.write(to_notebook(source), src)
         try:
             papermill.execute_notebook(
                 str(src), str(dst), parameters=parameters, kernel_name=KERNEL,
-                cwd=str(notebooks_dir()), progress_bar=False, log_output=log_output,
+                cwd=str(notebooks_dir()), progress_bar=False, config=kernel_config(tmpdir),
+                extra_arguments=list(KERNEL_ARGS), **sinks,
             )
         except papermill.PapermillExecutionError as exc:
             failed = out_dir / f"{chapter}.failed.ipynb"
@@ -142,6 +222,9 @@ def run_chapter(chapter: str, profile: str, overrides: dict[str, Any] | None = N
             if dst.exists() and dst.stat().st_size:
                 os.replace(dst, failed)
             raise ChapterError(chapter, failed, exc, died=True) from None
+        finally:
+            if hasattr(stream, "close") and not log_output:
+                stream.close()
     return final
 
 
@@ -220,13 +303,35 @@ def run(profile: str, only: list[str] | None = None, start: str | None = None,
     if variant:
         print(f"[galbias] {profile}: settings differ from the profile's; this run uses {folder}", flush=True)
     done = []
+    reference = timings.load()
+    t_start = time.perf_counter()
     with run_lock(folder):
         for f in artifacts.remove_stale_temporaries(folder):
             print(f"[galbias] removed {f.relative_to(folder)}, left by an interrupted run", flush=True)
-        for chapter in todo:
+        for k, chapter in enumerate(todo, 1):
             t0 = time.perf_counter()
-            print(f"[galbias] {label}: running {chapter} ...", flush=True)
-            mine = {k: v for k, v in params.items() if k in declared[chapter]}
-            done.append(run_chapter(chapter, profile, overrides, mine, log_output))
-            print(f"[galbias] {label}: {chapter} done in {time.perf_counter() - t0:.1f} s", flush=True)
+            print(f"[galbias] {label}: {chapter} ({k}/{len(todo)}) ... "
+                  f"{_expected(timings.expected(chapter, profile, reference))}", flush=True)
+            mine = {k_: v for k_, v in params.items() if k_ in declared[chapter]}
+            try:
+                done.append(run_chapter(chapter, profile, overrides, mine, log_output,
+                                        stream=None if log_output else ProgressStream(chapter, t0=t0)))
+            except ChapterError:
+                print(f"[galbias] {label}: {chapter} failed after "
+                      f"{timings.fmt_duration(time.perf_counter() - t0)}", flush=True)
+                raise
+            seconds = time.perf_counter() - t0
+            timings.record(folder, chapter, seconds)
+            print(f"[galbias] {label}: {chapter} done in {timings.fmt_duration(seconds)}", flush=True)
+    expected_total = [timings.expected(c, profile, reference) for c in todo]
+    exp = (f" ({_expected(sum(expected_total))})" if all(t is not None for t in expected_total) else "")
+    print(f"[galbias] {label}: {len(todo)} chapter{'s' if len(todo) != 1 else ''} done in "
+          f"{timings.fmt_duration(time.perf_counter() - t_start)}{exp}; "
+          f"chapter times in {timings.run_file(folder)}", flush=True)
     return done
+
+
+def _expected(seconds: float | None) -> str:
+    if seconds is None:
+        return "expected time not measured yet"
+    return f"expected ~{timings.fmt_duration(seconds)}"
