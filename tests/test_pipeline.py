@@ -7,10 +7,8 @@ with warnings as errors.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -25,13 +23,8 @@ def galbias(*args: str, env: dict) -> subprocess.CompletedProcess:
                           timeout=1800)
 
 
-@pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("runs")
-    env = {**os.environ, "GALBIAS_RUNS": str(root)}
-    res = galbias("run", "--profile", "smoke", env=env)
-    assert res.returncode == 0, res.stdout + res.stderr
-    return root / "smoke", env
+# the session's smoke run (`smoke_run`) and its strict book build (`smoke_book`) are fixtures
+# of tests/conftest.py, shared with tests/test_browser.py and tests/test_papermill_route.py
 
 
 def test_every_chapter_executed(smoke_run):
@@ -181,11 +174,9 @@ def test_failing_chapter_reports_notebook(smoke_run):
 
 
 @pytest.mark.book
-def test_book_builds_strict(smoke_run, tmp_path):
-    run, env = smoke_run
-    res = galbias("book", "--profile", "smoke", "--no-run", "--strict", "--dest", str(tmp_path), env=env)
+def test_book_builds_strict(smoke_book):
+    html, res = smoke_book
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    html = tmp_path / "_build" / "html"
     assert (html / "index.html").exists()
     for ch in runner.chapters():
         assert (html / "chapters" / f"{ch}.html").exists(), ch
