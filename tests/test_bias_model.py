@@ -120,3 +120,52 @@ def test_fraction_contrast_and_curves():
     assert bm.volunteer_bias(no_truth) is None
     vb = bm.volunteer_bias(labels, n_bins=5)
     assert len(vb) == 5 and vb["frac"].iloc[0] > vb["frac"].iloc[-1]
+
+
+# --------------------------------------------------------------------------------------
+# the verdict: the model against the volunteers' points
+# --------------------------------------------------------------------------------------
+
+def _points(theta=9.0, n=400, seed=0, floor=0.0):
+    """Binned points drawn from b(alpha; theta) (plus a floor) with n disks a bin."""
+    rng = np.random.default_rng(seed)
+    a = np.geomspace(3, 40, 12)
+    p = floor + (1 - floor) * np.exp(-0.5 * (a / theta) ** 2)
+    k = rng.binomial(n, p)
+    return pd.DataFrame({"alpha_mid": a, "n": n, "frac": k / n, "err": np.sqrt(k / n * (1 - k / n) / n)})
+
+
+def test_model_check_and_best_theta():
+    vol = _points(theta=9.0)
+    th = bm.best_theta(vol)
+    assert th == pytest.approx(9.0, rel=0.05)
+    good, bad = bm.model_check(vol, th), bm.model_check(vol, 15.0)
+    assert good["rms"] < bad["rms"] and good["chi2_red"] < bad["chi2_red"] and good["n_points"] == 12
+    assert bm.chi2_word(good["chi2_red"], 11) == "within their errors"
+    assert bm.chi2_word(bad["chi2_red"], 11) == "beyond their errors"
+    assert np.isnan(bm.best_theta(None)) and np.isnan(bm.model_check(None, 9.0)["rms"])
+    # a floor the model lacks shows up as a misfit
+    floored = _points(theta=9.0, n=2000, floor=0.15)
+    assert bm.chi2_word(bm.model_check(floored, bm.best_theta(floored))["chi2_red"], 11) == "beyond their errors"
+
+
+def test_chi2_word_edges():
+    assert bm.chi2_word(1.0, 10) == "within their errors"
+    assert bm.chi2_word(0.01, 200) == "closer than their errors"
+    assert bm.chi2_word(np.nan, 10) == "not measured" and bm.chi2_word(1.0, 0) == "not measured"
+
+
+def test_group_gap_and_false_disks():
+    shares = {"mid_strong": 0.29, "mid_n_strong": 137, "mid_weak": 0.59, "mid_n_weak": 124,
+              "mid_face": 0.37, "mid_n_face": 135, "mid_edge": 0.42, "mid_n_edge": 98}
+    g = bm.group_gap(shares, "strong", "weak")
+    assert g["gap"] == pytest.approx(0.30) and g["word"] == "differ beyond the noise"
+    assert g["gap_sd"] == pytest.approx(np.sqrt(0.29 * 0.71 / 137 + 0.59 * 0.41 / 124))
+    assert bm.group_gap(shares, "face", "edge")["word"] == "differ within the noise"
+    assert bm.group_gap(bm.middle_alpha_shares(None), "strong", "weak")["word"] == "not measured"
+    labels, _ = make_tables()
+    f = bm.false_disks(labels)
+    smooth = labels["truth"] == 0
+    assert f["false_disk"] == pytest.approx((labels.loc[smooth, "gz2b"] == 1).mean()) and f["n_true_smooth"] == smooth.sum()
+    no_truth, _ = make_tables(truth=False)
+    assert np.isnan(bm.false_disks(no_truth)["false_disk"])

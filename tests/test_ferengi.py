@@ -259,3 +259,21 @@ def test_comparison_and_numbers():
     table = res.relative_table(comp)
     assert list(table.index) == [f"{z:.1f}" for z in mock.SIM_REDSHIFTS] and table.shape[1] == 4
     assert table.notna().all().all()
+    v = res.verdict(comp, n_boot=30)
+    for key, _, _ in res.VERDICT_CELLS:
+        assert v[f"fer_diff_sd_{key}"] > 0, key
+        assert v[f"fer_word_{key}"] in res.VERDICT_WORDS
+    assert v["fer_diff_lo_e0"] == pytest.approx(nums["fer_sim_rel_lo_e0"] - nums["fer_real_rel_lo_e0"])
+    assert 0 <= v["fer_n_agree"] <= 3
+    assert v["fer_fan_real"] == pytest.approx(nums["fer_real_rel_hi_ehi"] - nums["fer_real_rel_hi_e0"])
+
+
+def test_rel_median_sd_resamples_galaxies():
+    rows = pd.DataFrame({"sdss_id": np.repeat(np.arange(40), 2), "sim_redshift": 0.3, "sim_evolution": 0.0,
+                         "p_rel": np.repeat(np.linspace(0.2, 1.0, 40), 2)})
+    sd = res.rel_median_sd(rows, 0.3, 0.0, n_boot=300, seed=1)
+    assert 0.02 < sd < 0.15
+    # identical galaxies: no spread; one galaxy or an empty cell: not measurable
+    assert res.rel_median_sd(rows.assign(p_rel=0.5), 0.3, 0.0, n_boot=50) == pytest.approx(0.0)
+    assert np.isnan(res.rel_median_sd(rows[rows["sdss_id"] == 0], 0.3, 0.0))
+    assert np.isnan(res.rel_median_sd(rows, 0.5, 0.0))

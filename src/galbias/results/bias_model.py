@@ -13,6 +13,13 @@
 - :func:`smooth_share_by` - P(labelled smooth | true disk, alpha) in equal-count alpha bins for
   each group of one of those columns; :func:`middle_alpha_shares` - the same shares in one
   alpha range common to all groups (the middle fifth of the disks' alpha by default).
+- The verdict on the model against the simulated volunteers: :func:`model_check` (how far the
+  volunteers' points lie from b(alpha; theta) for a given theta, in their binomial errors),
+  :func:`best_theta` (the theta that brings the curve closest), :func:`chi2_word` (whether a
+  reduced chi-square is within its own noise), :func:`group_gap` (two groups' smooth shares at
+  the same alpha, against their noise) and :func:`false_disks` (true smooth galaxies labelled
+  disk, which the model forbids); :func:`verdict_sentences` sorts these and the FERENGI
+  comparison (:func:`galbias.results.ferengi.verdict`) into agreements and disagreements.
 
 The balanced sample of chapter 1 keeps a random share of each GZ2B class, the same share for
 every galaxy with that label, so it scales the odds of a smooth label by one factor in every
@@ -23,6 +30,7 @@ alpha do not change sign.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,8 +40,23 @@ from ..data.catalog import has_truth
 from ..methods.bias import bias_probability
 from ..reference import PAPER_THETA
 
-__all__ = ["CUE_PANELS", "THETAS", "bias_curves", "disk_cues", "fraction_contrast", "middle_alpha_shares",
-           "smooth_share_by", "volunteer_bias"]
+__all__ = [
+    "CUE_PANELS",
+    "THETAS",
+    "best_theta",
+    "bias_curves",
+    "chi2_word",
+    "disk_cues",
+    "false_disks",
+    "fraction_contrast",
+    "group_gap",
+    "middle_alpha_shares",
+    "model_check",
+    "rise_words",
+    "smooth_share_by",
+    "verdict_sentences",
+    "volunteer_bias",
+]
 
 #: thetas drawn in the chapter's model figure (the paper's value among them)
 THETAS = (5.0, 8.0, PAPER_THETA["ddb"], 15.0, 20.0)
@@ -147,3 +170,147 @@ def middle_alpha_shares(disks: pd.DataFrame | None, quantiles: tuple[float, floa
         out[f"mid_{key}"] = float(sub["smooth"].mean()) if len(sub) else float("nan")
         out[f"mid_n_{key}"] = len(sub)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# the verdict: the model against what the simulated volunteers did
+# --------------------------------------------------------------------------------------
+
+def _point_errors(vol: pd.DataFrame) -> np.ndarray:
+    """Binomial errors of the volunteers' points, floored at half a galaxy per bin so that an
+    empty or full bin still has an error."""
+    n = vol["n"].to_numpy(float)
+    p = vol["frac"].to_numpy(float)
+    return np.sqrt(np.maximum(p * (1 - p), 0.5 / n * (1 - 0.5 / n)) / n)
+
+
+def model_check(vol: pd.DataFrame | None, theta: float) -> dict[str, float]:
+    """How far the points of :func:`volunteer_bias` lie from ``b(alpha; theta)``: the rms of the
+    differences (``rms``), chi-square per point in the binomial errors (``chi2_red``, degrees of
+    freedom = points - 1, as if theta were fitted) and the number of points.  NaN without points."""
+    if vol is None or len(vol) < 2:
+        return {"rms": np.nan, "chi2_red": np.nan, "n_points": 0 if vol is None else len(vol)}
+    r = vol["frac"].to_numpy(float) - bias_probability(vol["alpha_mid"].to_numpy(float), theta)
+    chi2 = float(np.sum((r / _point_errors(vol)) ** 2))
+    return {"rms": float(np.sqrt(np.mean(r ** 2))), "chi2_red": chi2 / (len(vol) - 1), "n_points": len(vol)}
+
+
+def best_theta(vol: pd.DataFrame | None, bounds: tuple[float, float] = (0.5, 200.0)) -> float:
+    """The theta whose ``b(alpha; theta)`` comes closest to the volunteers' points (least squares
+    in their binomial errors, no floor); NaN without points."""
+    if vol is None or len(vol) < 2:
+        return float("nan")
+    from scipy.optimize import minimize_scalar
+
+    a, f, e = vol["alpha_mid"].to_numpy(float), vol["frac"].to_numpy(float), _point_errors(vol)
+    res = minimize_scalar(lambda lt: float(np.sum(((f - bias_probability(a, np.exp(lt))) / e) ** 2)),
+                          bounds=tuple(np.log(bounds)), method="bounded")
+    return float(np.exp(res.x))
+
+
+def chi2_word(chi2_red: float, dof: int, k: float = 2.0) -> str:
+    """"within their errors" when a reduced chi-square lies within ``k`` of its own sd
+    (``sqrt(2 / dof)``) of 1, "beyond their errors" above, "closer than their errors" below (the
+    errors are then too large); "not measured" for NaN."""
+    if not np.isfinite(chi2_red) or dof < 1:
+        return "not measured"
+    sd = np.sqrt(2.0 / dof)
+    if abs(chi2_red - 1) <= k * sd:
+        return "within their errors"
+    return "beyond their errors" if chi2_red > 1 else "closer than their errors"
+
+
+def group_gap(shares: dict[str, float], a: str, b: str, k: float = 2.0) -> dict[str, Any]:
+    """Difference of the smooth shares of groups ``a`` and ``b`` of :func:`middle_alpha_shares`
+    (``gap`` = share_b - share_a), its binomial sd and a word ("differ beyond the noise" /
+    "differ within the noise" / "not measured")."""
+    pa, pb = shares.get(f"mid_{a}", np.nan), shares.get(f"mid_{b}", np.nan)
+    na, nb = shares.get(f"mid_n_{a}", 0), shares.get(f"mid_n_{b}", 0)
+    if not (np.isfinite(pa) and np.isfinite(pb)) or not (na and nb):
+        return {"gap": np.nan, "gap_sd": np.nan, "word": "not measured"}
+    sd = float(np.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb))
+    gap = float(pb - pa)
+    word = "differ within the noise" if abs(gap) <= k * sd else "differ beyond the noise"
+    return {"gap": gap, "gap_sd": sd, "word": word}
+
+
+def false_disks(labels: pd.DataFrame, label: str = "gz2b") -> dict[str, float]:
+    """Share of the true smooth galaxies of ``labels`` labelled disk (``false_disk``; the model
+    says 0), its binomial sd and their number; NaN without the truth."""
+    if not has_truth(labels):
+        return {"false_disk": np.nan, "false_disk_sd": np.nan, "n_true_smooth": 0}
+    smooth = labels["truth"].to_numpy(dtype=float) == 0
+    n = int(smooth.sum())
+    p = float((labels.loc[smooth, label].to_numpy() == 1).mean()) if n else np.nan
+    return {"false_disk": p, "false_disk_sd": float(np.sqrt(p * (1 - p) / n)) if n else np.nan, "n_true_smooth": n}
+
+
+def verdict_sentences(fit: dict[str, Any], arms: dict[str, Any], false: dict[str, float], shares: dict[str, float],
+                      fer: dict[str, Any], fer_nums: dict[str, Any]) -> dict[str, str]:
+    """The chapter's verdict in sentences (``verdict_agree``, ``verdict_disagree``,
+    ``verdict_summary``).
+
+    ``fit``: ``best_theta``, ``chi2_red``, ``n_points`` and ``word`` (:func:`chi2_word`) of the
+    model at its best theta against the volunteers' points; ``arms``: :func:`group_gap` of the
+    weakest against the strongest arms in ``shares`` (:func:`middle_alpha_shares`); ``false``:
+    :func:`false_disks`; ``fer``/``fer_nums``: :func:`galbias.results.ferengi.verdict` and
+    :func:`galbias.results.ferengi.numbers`.  Claims that need the truth are left out without it.
+    """
+    from .survey import sort_claims
+
+    claims: list[tuple[bool, str]] = []
+    if fit.get("word", "not measured") != "not measured":
+        claims.append((fit["word"] == "within their errors",
+                       (f"The shape: the half-Gaussian with its best θ ({fit['best_theta']:.1f}) passes through the "
+                       f"simulated volunteers' points {fit['word']} (reduced χ² {fit['chi2_red']:.1f} over "
+                       f"{fit['n_points']} points).")))
+    if arms.get("word", "not measured") != "not measured":
+        claims.append((arms["word"] == "differ within the noise",
+                       (f"The error depends on α alone: at the same α, {shares['mid_strong']:.0%} of the disks with the "
+                       f"strongest arms and {shares['mid_weak']:.0%} of those with the weakest are labelled smooth "
+                       f"(difference {arms['gap']:+.2f} ± {arms['gap_sd']:.2f}); the two {arms['word']}, where the "
+                       "model has them equal.")))
+    if np.isfinite(false.get("false_disk", np.nan)):
+        p, sd = false["false_disk"], false["false_disk_sd"]
+        claims.append((p <= 2 * sd,
+                       (f"Errors go one way: {p:.1%} ± {sd:.1%} of the true smooth galaxies are labelled disk, where "
+                       "the model has none.")))
+    z_lo, z_hi = fer_nums["fer_z_lo"], fer_nums["fer_z_hi"]
+    for key, z, what in (("lo_e0", z_lo, "without evolution"), ("hi_e0", z_hi, "without evolution")):
+        word = fer[f"fer_word_{key}"]
+        claims.append((word.startswith("keep about"),
+                       (f"FERENGI at z = {z:.1f} {what}: the simulated volunteers keep "
+                       f"{fer_nums[f'fer_sim_rel_{key}']:.0%} of their features votes and real volunteers "
+                       f"{fer_nums[f'fer_real_rel_{key}']:.0%} (difference {fer[f'fer_diff_{key}']:+.2f} ± "
+                       f"{fer[f'fer_diff_sd_{key}']:.2f}): the simulated volunteers {word}.")))
+    claims.append((fer["fer_word_fan"].startswith("fan out about"),
+                   (f"FERENGI and surface brightness: at z = {z_hi:.1f}, brightening by the largest evolution "
+                   f"raises the share kept by {fer['fer_fan_sim']:+.2f} for the simulated volunteers and by "
+                   f"{fer['fer_fan_real']:+.2f} for real ones (± {fer['fer_fan_sd']:.2f}): the simulated lines "
+                   f"{fer['fer_word_fan']} the real ones.")))
+    agree, disagree = sort_claims(claims)
+    n_yes = sum(ok for ok, _ in claims)
+    summary = (f"{n_yes} of the {len(claims)} comparisons of the model and of the simulated volunteers with what "
+               "volunteers did agree within the noise")
+    return {"verdict_agree": agree, "verdict_disagree": disagree, "verdict_summary": summary}
+
+
+def rise_words(contrast: dict[str, float], n: int, quantile: float = 0.2, k: float = 2.0) -> dict[str, Any]:
+    """Whether the GZ2B labels' smooth fraction rises from the best to the worst resolved fifth
+    (:func:`fraction_contrast`) more than the truth's: ``rise_b``, ``rise_t``, their difference's
+    binomial sd (``rise_sd``; each fifth holds ``quantile * n`` galaxies) and ``rise_sentence``."""
+    from .survey import noise_word
+
+    rb = contrast["fs_lo_b"] - contrast["fs_hi_b"]
+    rt = contrast["fs_lo_t"] - contrast["fs_hi_t"]
+    m = max(quantile * n, 1.0)
+    sd = float(np.sqrt(sum(p * (1 - p) for p in (contrast[c] for c in ("fs_lo_b", "fs_hi_b", "fs_lo_t", "fs_hi_t"))
+                           if np.isfinite(p)) / m))
+    word = noise_word(rb - rt, sd, k, words=("less steep than", "as steep as", "steeper than"))
+    sentence = {"steeper than": "the labels' rise is steeper than the truth's, and the excess is the labelling effect.",
+                "as steep as": "the labels' rise is no steeper than the truth's within the noise: on this run "
+                               "the trend of the labels is mostly the trend of the true class mix.",
+                "less steep than": "the labels' rise is less steep than the truth's: the labels flatten the true "
+                                   "trend.",
+                }.get(word, "without the truth the labelling effect cannot be told from a change of the class mix.")
+    return {"rise_b": float(rb), "rise_t": float(rt), "rise_sd": sd, "rise_word": word, "rise_sentence": sentence}

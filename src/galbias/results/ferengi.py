@@ -12,6 +12,9 @@
 - :func:`comparison` - both, summarised side by side (:func:`galbias.data.ferengi.summarize`).
 - :func:`numbers` - the values the chapter's text quotes; :func:`relative_table` - its table;
   :func:`plot` - its figure.
+- :func:`rel_median_sd` - the bootstrap spread (over galaxies) of one cell's relative median;
+  :func:`verdict` - real against simulated volunteers in the cells the text quotes, in words
+  computed against that spread.
 
 The real galaxies' absolute magnitude is the file's ``R_0``, read as M_r (with WMAP9 it gives
 apparent magnitudes r = 12.4-16.7 for these galaxies; its H0 convention is not stated); the
@@ -31,7 +34,7 @@ from ..mock import draw_population
 from ..mock import ferengi as mock
 
 __all__ = ["K_MATCH", "REAL", "SIM", "Comparison", "comparison", "match_count", "match_magnitudes", "numbers", "plot",
-           "real_table", "relative_table", "simulated_table"]
+           "real_table", "rel_median_sd", "relative_table", "simulated_table", "verdict"]
 
 REAL, SIM = "real", "sim"
 TITLES = {REAL: "real volunteers (GZ:Hubble, FERENGI images)", SIM: "simulated volunteers (mock disks)"}
@@ -184,3 +187,66 @@ def plot(axes: Any, comp: Comparison, cmap: Any = None) -> None:
     axes[0].set_ylabel("features share (median, quartiles)")
     axes[1].legend(fontsize=7, ncol=2, loc="lower left")
     axes[0].figure.tight_layout()
+
+
+#: how the simulated volunteers' relative median compares with the real one (less, within the noise, more)
+VERDICT_WORDS = ("keep less of their votes than real ones", "keep about as much of their votes as real ones",
+                 "keep more of their votes than real ones")
+#: the cells the chapter's verdict compares: (key, nearest or farthest redshift, no or largest evolution)
+VERDICT_CELLS = (("lo_e0", "lo", "none"), ("hi_e0", "hi", "none"), ("hi_ehi", "hi", "max"))
+
+
+def rel_median_sd(table: pd.DataFrame, z: float, e: float, galaxy: str = "sdss_id", n_boot: int = 200,
+                  seed: int = 0) -> float:
+    """Bootstrap sd of the median ``p_rel`` in the cell (``sim_redshift`` = z, ``sim_evolution`` =
+    e) of ``table``, resampling *galaxies* (column ``galaxy``) with all their rows; NaN for an
+    empty cell or fewer than two galaxies."""
+    cell = table[np.isclose(table["sim_redshift"], z) & np.isclose(table["sim_evolution"], e)]
+    groups = [g.to_numpy(float) for _, g in cell.groupby(galaxy)["p_rel"]]
+    groups = [g[np.isfinite(g)] for g in groups]
+    groups = [g for g in groups if g.size]
+    if len(groups) < 2 or n_boot < 2:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    meds = [np.median(np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))]))
+            for _ in range(n_boot)]
+    return float(np.std(meds, ddof=1))
+
+
+def verdict(comp: Comparison, n_boot: int = 200, seed: int = 0, k: float = 2.0) -> dict[str, Any]:
+    """Real against simulated volunteers in :data:`VERDICT_CELLS`: for each cell ``key``, the
+    difference of the relative medians (``fer_diff_<key>`` = simulated - real), its bootstrap sd
+    (``fer_diff_sd_<key>``; real galaxies and distinct mock disks resampled) and a word
+    (``fer_word_<key>``, one of :data:`VERDICT_WORDS`).
+
+    Also the fan-out with evolution at the farthest redshift, ``fer_fan_real`` and ``fer_fan_sim``
+    (relative median with the largest evolution minus without), with ``fer_word_fan`` ("fan out
+    more than", "fan out about as much as", "fan out less than" the real ones) and
+    ``fer_n_agree``, the number of the three cells within the noise."""
+    from .survey import noise_word
+
+    s = comp.summary
+    zs = {"lo": float(s["sim_redshift"].min()), "hi": float(s["sim_redshift"].max())}
+    es = {"none": 0.0, "max": float(s["sim_evolution"].max())}
+    out: dict[str, Any] = {}
+    sds: dict[tuple[str, str], float] = {}
+    for src, table, gal in ((REAL, comp.real, "sdss_id"), (SIM, comp.sim, "dr7objid")):
+        for zk, z in zs.items():
+            for ek, e in es.items():
+                sds[(src, f"{zk}_{ek}")] = rel_median_sd(table, z, e, gal, n_boot, seed)
+    n_agree = 0
+    for key, zk, ek in VERDICT_CELLS:
+        z, e = zs[zk], es[ek]
+        diff = _cell(s, SIM, z, e, "rel_median") - _cell(s, REAL, z, e, "rel_median")
+        sd = float(np.hypot(sds[(SIM, f"{zk}_{ek}")], sds[(REAL, f"{zk}_{ek}")]))
+        word = noise_word(diff, sd, k, words=VERDICT_WORDS)
+        n_agree += word == VERDICT_WORDS[1]
+        out.update({f"fer_diff_{key}": diff, f"fer_diff_sd_{key}": sd, f"fer_word_{key}": word})
+    fan = {}
+    for src in (REAL, SIM):
+        fan[src] = (_cell(s, src, zs["hi"], es["max"], "rel_median") - _cell(s, src, zs["hi"], 0.0, "rel_median"))
+    fan_sd = float(np.sqrt(sum(sds[(src, c)] ** 2 for src in (REAL, SIM) for c in ("hi_none", "hi_max"))))
+    out.update(fer_fan_real=fan[REAL], fer_fan_sim=fan[SIM], fer_fan_sd=fan_sd, fer_n_agree=int(n_agree),
+               fer_word_fan=noise_word(fan[SIM] - fan[REAL], fan_sd, k,
+                                       words=("fan out less than", "fan out about as much as", "fan out more than")))
+    return out

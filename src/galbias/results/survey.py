@@ -12,6 +12,13 @@
 - :func:`predictability` - how well colour, shape or light profile alone predict the true class.
 - :func:`class_mix_by_alpha` - the true disk fraction in alpha deciles, and inside luminosity and
   size ranges: whether the truth varies with alpha, and through what.
+- :func:`vote_fractions_by_alpha` - the weighted smooth vote fraction of every galaxy with its
+  true class and alpha tercile, a tidy table for the chapter's seaborn figure.
+- Words for the text, computed from the numbers (chapter 0's verdict): :func:`noise_word`
+  (a difference against its noise), :func:`relative_word` (a ratio against a stated
+  tolerance), :func:`error_reduction` and :func:`single_feature_word` (how much of the class
+  one observable gives away), :func:`predictability_words`, :func:`calibration_words` and
+  :func:`bias_words`.
 """
 
 from __future__ import annotations
@@ -25,12 +32,44 @@ from ..data.binning import equal_count_bins, sorted_bins
 from ..data.catalog import has_truth
 from ..data.labels import majority_vote
 from ..methods.bias import bias_probability, fit_theta
-from ..reference import PAPER_MEAN_BIAS_ON_SDSS, PAPER_THETA, SDSS_CALIBRATION_SAMPLE, sdss_calibration
+from ..reference import (
+    PAPER_MEAN_BIAS_ON_SDSS,
+    PAPER_THETA,
+    SDSS_CALIBRATION_SAMPLE,
+    sdss_calibration,
+)
 
-__all__ = ["bias_summary", "calibration_table", "class_mix_by_alpha", "examples_by_alpha", "integrated_colour",
-           "overview", "predictability", "showcase_disk", "smooth_fraction_vs_alpha"]
+__all__ = [
+    "CALIB_TOLERANCE",
+    "bias_summary",
+    "bias_words",
+    "calibration_table",
+    "calibration_words",
+    "class_mix_by_alpha",
+    "error_reduction",
+    "examples_by_alpha",
+    "integrated_colour",
+    "mix_words",
+    "noise_word",
+    "overview",
+    "predictability",
+    "predictability_words",
+    "relative_word",
+    "showcase_disk",
+    "single_feature_word",
+    "smooth_fraction_vs_alpha",
+    "sort_claims",
+    "verdict",
+    "vote_fractions_by_alpha",
+]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: a median within this relative distance of the SDSS reference's is called "close to" it: the
+#: reference is a compact-group sample, not a random GZ2 one, so closer agreement means little
+CALIB_TOLERANCE = 0.10
+#: share of the majority-class errors a single cut must remove to "sort most galaxies by
+#: itself", or to "carry much of the class" (:func:`single_feature_word`)
+SORTS_MOST, CARRIES_MUCH = 0.8, 0.4
 
 
 def _true(cat: pd.DataFrame) -> np.ndarray:
@@ -224,3 +263,207 @@ def class_mix_by_alpha(cat: pd.DataFrame, n_bins: int = 10) -> tuple[pd.DataFram
     nums = {"mix_lo": float(table.iloc[0, 0]), "mix_hi": float(table.iloc[0, -1]),
             "mix_range_halves": float((table.iloc[1:, -1] - table.iloc[1:, 0]).abs().mean())}
     return table, nums
+
+
+# --------------------------------------------------------------------------------------
+# the chapter's figure of vote fractions, and the words of its verdict
+# --------------------------------------------------------------------------------------
+
+CLASS_NAMES = {0: "true smooth", 1: "true disk"}
+TERCILES = ("lowest third of α", "middle third", "highest third")
+
+
+def vote_fractions_by_alpha(cat: pd.DataFrame) -> pd.DataFrame:
+    """One row per galaxy (true stars and artifacts left out): ``smooth_fraction`` (weighted),
+    ``alpha``, ``tercile`` (:data:`TERCILES`, equal-count thirds of alpha) and ``true_class``
+    (:data:`CLASS_NAMES`; "all galaxies" without the truth)."""
+    true = _true(cat)
+    keep = true != 2
+    a = cat.loc[keep, "alpha"].to_numpy(float)
+    t = equal_count_bins(a, 3)
+    name = (np.array([CLASS_NAMES.get(int(k), "") for k in true[keep]], dtype=object) if has_truth(cat)
+            else np.full(int(keep.sum()), "all galaxies", dtype=object))
+    return pd.DataFrame({"smooth_fraction": cat.loc[keep, "t01_smooth_or_features_a01_smooth_weighted_fraction"]
+                         .to_numpy(float), "alpha": a, "tercile": pd.Categorical(np.asarray(TERCILES)[t], TERCILES),
+                         "true_class": name})
+
+
+def noise_word(diff: float, sd: float, k: float = 2.0,
+               words: tuple[str, str, str] = ("below", "within the noise of", "above")) -> str:
+    """``words[1]`` when ``|diff| <= k sd``, else ``words[0]`` (diff < 0) or ``words[2]``;
+    "not measured" for a NaN difference.  A NaN or non-positive ``sd`` counts as no noise."""
+    if not np.isfinite(diff):
+        return "not measured"
+    sd = float(sd) if np.isfinite(sd) and sd > 0 else 0.0
+    if abs(diff) <= k * sd:
+        return words[1]
+    return words[0] if diff < 0 else words[2]
+
+
+def relative_word(x: float, ref: float, tol: float = CALIB_TOLERANCE,
+                  words: tuple[str, str, str] = ("smaller than", "close to", "larger than")) -> str:
+    """``words[1]`` when ``x`` lies within ``tol`` (relative) of ``ref``, else ``words[0]`` or
+    ``words[2]``; "not measured" when either is NaN or ``ref`` is 0."""
+    if not (np.isfinite(x) and np.isfinite(ref)) or ref == 0:
+        return "not measured"
+    r = x / ref - 1
+    return words[1] if abs(r) <= tol else (words[0] if r < 0 else words[2])
+
+
+def error_reduction(accuracy: float, majority: float) -> float:
+    """Share of the errors of always answering the majority class that a cut removes:
+    ``(accuracy - majority) / (1 - majority)`` (1: perfect, 0: no better than the majority)."""
+    if not (np.isfinite(accuracy) and np.isfinite(majority)) or majority >= 1:
+        return float("nan")
+    return float((accuracy - majority) / (1 - majority))
+
+
+def single_feature_word(reduction: float) -> str:
+    """How much of the class one observable gives away, from :func:`error_reduction`."""
+    if not np.isfinite(reduction):
+        return "was not measured"
+    if reduction >= SORTS_MOST:
+        return "sorts most galaxies into their true class by itself"
+    if reduction >= CARRIES_MUCH:
+        return "carries much of the class but leaves many galaxies on the wrong side"
+    return "leaves the class largely open"
+
+
+def predictability_words(nums: dict[str, float]) -> dict[str, Any]:
+    """Glue values for the text after Table 0.4: the error reductions of the colour and shape
+    cuts (``red_colour``, ``red_shape``), their words (``word_colour``, ``word_shape``) and the
+    conclusion (``predict_conclusion``): whether a classifier could do without structure."""
+    maj = nums.get("acc_majority", np.nan)
+    out: dict[str, Any] = {}
+    for key in ("colour", "shape"):
+        out[f"red_{key}"] = error_reduction(nums.get(f"acc_{key}", np.nan), maj)
+        out[f"word_{key}"] = single_feature_word(out[f"red_{key}"])
+    best = np.nanmax([out["red_colour"], out["red_shape"], -np.inf])
+    if not np.isfinite(best):
+        out["predict_conclusion"] = "Without the truth this cannot be measured."
+    elif best >= SORTS_MOST:
+        which = ("colour: the survey images are in colour, and a network can recognise most disks by it"
+                 if out["red_colour"] >= out["red_shape"] else
+                 "outline: a network can recognise most disks by their measured shape")
+        out["predict_conclusion"] = (
+            f"So the true class is not hidden from a classifier that sees the galaxy's {which}, without "
+            "resolving arms or bars. The morphology that resolution erases is not the only route to the true "
+            "class on this survey, which makes it easier to de-bias than a survey whose classes looked alike "
+            "in everything but their structure.")
+    else:
+        out["predict_conclusion"] = ("Neither gives the class away, so a network must use the structure in "
+                                     "the image, which is what resolution erases.")
+    return out
+
+
+def calibration_words(table: pd.DataFrame, tol: float = CALIB_TOLERANCE) -> dict[str, Any]:
+    """The medians of this survey beside the SDSS reference's (Table 0.1) as ratios
+    (``ratio_<q>``) and words (``calib_<q>``: smaller than / close to / larger than, within
+    ``tol``) for the PSF width (``psf``), the Petrosian radius (``size``) and alpha; and
+    ``calib_tol``."""
+    out: dict[str, Any] = {"calib_tol": tol}
+    for key, q in (("psf", "psfWidth_r"), ("size", "petroRad_r"), ("alpha", "alpha")):
+        mine, ref = float(table.loc[q, ("p50", "this survey")]), float(table.loc[q, ("p50", "SDSS reference")])
+        out[f"ratio_{key}"] = mine / ref if ref else float("nan")
+        out[f"calib_{key}"] = relative_word(mine, ref, tol)
+    return out
+
+
+def bias_words(cat: pd.DataFrame, numbers: dict[str, float], tol: float = CALIB_TOLERANCE) -> dict[str, Any]:
+    """Words comparing this survey's bias with the paper's model (from :func:`bias_summary`'s
+    ``numbers``): the share of true disks voted smooth against the mean b(alpha) the paper's theta
+    predicts for this alpha distribution (``word_missed_vs_model``, judged against the binomial
+    noise ``missed_sd``), against the paper's mean bias on SDSS (``word_missed_vs_sdss``), and the
+    quick theta against the paper's (``word_theta_quick``, within ``tol``)."""
+    obs = majority_vote(cat, "weighted_fraction")
+    true = _true(cat)
+    n_disk = int(((obs != 2) & (true == 1)).sum())
+    p = numbers["missed_disks"]
+    sd = float(np.sqrt(p * (1 - p) / n_disk)) if n_disk and np.isfinite(p) else float("nan")
+    return {"missed_sd": sd,
+            "word_missed_vs_model": noise_word(p - numbers["mean_b_here"], sd,
+                                               words=("lower than", "within the noise of", "higher than")),
+            "word_missed_vs_sdss": noise_word(p - numbers["mean_b_sdss"], sd,
+                                              words=("lower than", "within the noise of", "higher than")),
+            "word_theta_quick": relative_word(numbers["theta_quick"], numbers["paper_theta"], tol,
+                                              words=("below", "close to", "above"))}
+
+
+def sort_claims(claims: list[tuple[bool, str]], none: str = "None of the comparisons above.") -> tuple[str, str]:
+    """``(agree, disagree)``: the sentences of the claims that agree and of those that do not,
+    each joined by spaces (``none`` when a side is empty), for a verdict section whose headings
+    stay right whichever way the numbers come out."""
+    yes = " ".join(text for ok, text in claims if ok) or none
+    no = " ".join(text for ok, text in claims if not ok) or none
+    return yes, no
+
+
+def _more_less(word: str) -> str:
+    return {"lower than": "less biased than", "higher than": "more biased than"}.get(word, "about as biased as")
+
+
+def verdict(calib: pd.DataFrame, calib_numbers: dict[str, float], calib_words: dict[str, Any],
+            bias_numbers: dict[str, float], bias_words_: dict[str, Any]) -> dict[str, str]:
+    """Chapter 0's verdict (``verdict_agree``, ``verdict_disagree``, ``verdict_summary``): the
+    seeing and the resolution against the SDSS reference (:func:`calibration_words`), the share of
+    disks voted smooth against the paper's model on SDSS and at this survey's alpha, and the quick
+    theta against the paper's (:func:`bias_words`)."""
+    psf = float(calib.loc["psfWidth_r", ("p50", "this survey")])
+    psf_ref = float(calib.loc["psfWidth_r", ("p50", "SDSS reference")])
+    w_psf, w_alpha = calib_words["calib_psf"], calib_words["calib_alpha"]
+    b = bias_numbers
+    missed, w_sdss, w_here = b["missed_disks"], bias_words_["word_missed_vs_sdss"], bias_words_["word_missed_vs_model"]
+    claims = [
+        (w_psf == "close to",
+         f"The seeing: the median PSF FWHM is {psf:.2f}″ here, {w_psf} the SDSS reference's {psf_ref:.2f}″."),
+        (w_alpha == "close to",
+         (f"The resolution: the median α is {calib_numbers['alpha_median']:.1f} here, {w_alpha} the reference's "
+         f"{calib_numbers['alpha_ref_median']:.1f} (the median Petrosian radius is "
+         f"{calib_words['ratio_size']:.2f} times the reference's).")),
+        (w_sdss.startswith("within"),
+         (f"The bias over the whole survey: {missed:.0%} of the true disks are voted smooth, {w_sdss} the "
+         f"{b['mean_b_sdss']:.0%} that the paper's θ gives over the SDSS sample's α, so this survey is "
+         f"{_more_less(w_sdss)} the real GZ2 is estimated to be.")),
+        (w_here.startswith("within"),
+         (f"The bias at a given resolution: over this survey's own α the paper's θ would have "
+         f"{b['mean_b_here']:.0%} of the disks voted smooth, and the simulated volunteers vote {missed:.0%} "
+         f"smooth, {w_here} the model's share: at the same α they are {_more_less(w_here)} the paper's fit "
+         f"of the real volunteers (the quick θ, {b['theta_quick']:.1f}, lies {bias_words_['word_theta_quick']} "
+         f"the paper's {b['paper_theta']:.2f}).")),
+    ]
+    agree, disagree = sort_claims(claims)
+    summary = (f"the seeing is {w_psf} SDSS's and the resolution α {w_alpha} it; the simulated volunteers miss "
+               f"{missed:.0%} of the disks, {w_sdss} what the paper's model predicts for SDSS and {w_here} what "
+               f"it predicts at this survey's α")
+    return {"verdict_agree": agree, "verdict_disagree": disagree, "verdict_summary": summary}
+
+
+#: a change of the true disk fraction across alpha below this (absolute) counts as "about the same"
+MIX_FLAT = 0.05
+
+
+def mix_words(nums: dict[str, float], flat: float = MIX_FLAT) -> dict[str, str]:
+    """Words for :func:`class_mix_by_alpha`'s numbers: ``mix_word`` (the true disk fraction
+    "rises" / "stays about the same" / "falls" from the first to the last decile, within
+    ``flat``), ``mix_consequence`` (what that means for perfect labels) and ``mix_conditioning``
+    (how much of the trend is left inside a half of luminosity or size: most, some, or little)."""
+    lo, hi, halves = nums.get("mix_lo", np.nan), nums.get("mix_hi", np.nan), nums.get("mix_range_halves", np.nan)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        na = "not measured (no truth)"
+        return {"mix_word": "could not be measured", "mix_consequence": na + ".", "mix_conditioning": na + "."}
+    d = hi - lo
+    if abs(d) <= flat:
+        word, cons = "stays about the same", ("perfect labels would hardly change with α here, as the paper's "
+                                              "method assumes.")
+    else:
+        word = "rises" if d > 0 else "falls"
+        cons = "perfect labels would change with α here."
+    if abs(d) <= flat or not np.isfinite(halves):
+        cond = "there is little trend to explain."
+    else:
+        share = halves / abs(d)
+        cond = ("most of the trend is gone, so it runs through those variables." if share < 0.5 else
+                "some of the trend is gone, so part of it runs through those variables." if share < 0.85 else
+                "conditioning on one of them at a time removes little of the trend, which runs through both "
+                "together or through other variables.")
+    return {"mix_word": word, "mix_consequence": cons, "mix_conditioning": cond}

@@ -4,11 +4,18 @@
   and of its unbalanced parent (the one DDB uses, :data:`THETA_SAMPLE_REASON`) and,
   on the simulated survey, the same model fitted to the true disks alone (the bias the
   volunteers really had); :func:`write_theta` writes ``theta.json`` once, with its manifest.
-- :func:`bin_scan` - theta for several bin counts (skipping counts with too few galaxies per bin).
+- :func:`bin_scan` - theta for several bin counts (skipping counts with too few galaxies per bin),
+  on the balanced training split and, when given, on the unbalanced pool DDB's theta comes from;
+  :func:`scan_words` - whether theta moves with the bin count more than its bootstrap spread,
+  and how the reduced chi-square runs with the galaxies per bin (:func:`chi2_trend`).
 - :func:`fit_dcv14_split` - DCV14 (EM with a logistic regression on Sérsic n, ellipticity and
   half-light radius) on the training split, applied to the test split and the evaluation sample;
   :func:`write_dcv14` writes ``dcv14.json`` and ``dcv14_predictions.parquet``.
 - :func:`comparison_table` - Table 3.2: the estimates side by side with the paper's.
+- :func:`recovery_word`, :func:`verdict` - the chapter's verdict: the fitted theta against the
+  simulated volunteers' own and against the paper's, in words computed from the bootstrap spreads;
+  :func:`verdict_sentences` sorts them (and the binning and shape checks) into agreements and
+  disagreements.
 """
 
 from __future__ import annotations
@@ -24,10 +31,28 @@ from ..core import artifacts
 from ..data.catalog import has_truth
 from ..methods.bias import ThetaFit, fit_theta, theta_vs_bins
 from ..methods.dcv14 import DCV14Result, fit_dcv14
-from ..reference import PAPER_THETA
+from ..reference import PAPER_SAMPLE, PAPER_THETA
 
-__all__ = ["FEATURES", "THETA_SAMPLE", "THETA_SAMPLE_REASON", "TrainingTheta", "bin_scan", "comparison_table", "fit_dcv14_split", "fit_training_theta",
-           "write_dcv14", "write_theta"]
+__all__ = [
+    "BALANCED",
+    "FEATURES",
+    "THETA_SAMPLE",
+    "THETA_SAMPLE_REASON",
+    "UNBALANCED",
+    "TrainingTheta",
+    "bin_scan",
+    "chi2_trend",
+    "comparison_table",
+    "fit_dcv14_split",
+    "fit_training_theta",
+    "paper_binning_words",
+    "recovery_word",
+    "scan_words",
+    "verdict",
+    "verdict_sentences",
+    "write_dcv14",
+    "write_theta",
+]
 
 #: DCV14's features (Cabrera-Vives et al. 2014): single-Sérsic index, ellipticity, half-light radius
 FEATURES = ["sersic_n", "sersic_e", "sersic_re_kpc"]
@@ -111,12 +136,125 @@ def write_theta(path: str | Path, result: TrainingTheta, params: dict[str, Any],
     return Path(path)
 
 
-def bin_scan(labels: pd.DataFrame, bin_counts: Sequence[int], min_per_bin: int = 5) -> pd.DataFrame:
-    """:func:`galbias.methods.bias.theta_vs_bins` on the training GZ2B labels for the bin counts
-    that leave at least ``min_per_bin`` galaxies per bin."""
+#: the ``sample`` names of :func:`bin_scan`'s rows
+UNBALANCED, BALANCED = "unbalanced training pool", "balanced training split"
+
+
+def bin_scan(labels: pd.DataFrame, bin_counts: Sequence[int], min_per_bin: int = 5,
+             pool: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`galbias.methods.bias.theta_vs_bins` on the GZ2B labels for the bin counts that
+    leave at least ``min_per_bin`` galaxies per bin: on the unbalanced ``pool`` when given
+    (:data:`UNBALANCED`, first) and on the balanced training split (:data:`BALANCED`), with a
+    ``sample`` column."""
     train = labels[labels["split"] == "train"]
-    counts = [b for b in bin_counts if len(train) / b >= min_per_bin]
-    return theta_vs_bins(train["alpha"].to_numpy(), train["gz2b"].to_numpy(), counts)
+    parts = []
+    for name, part in (((UNBALANCED, pool),) if pool is not None else ()) + ((BALANCED, train),):
+        counts = [int(b) for b in bin_counts if len(part) / b >= min_per_bin]
+        if counts:
+            parts.append(theta_vs_bins(part["alpha"].to_numpy(), part["gz2b"].to_numpy(), counts).assign(sample=name))
+    if not parts:
+        return pd.DataFrame(columns=["sample", "n_bins", "objects_per_bin", "theta", "f_s", "f_d", "rss",
+                                     "reduced_chi2", "at_bound"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[["sample"] + [c for c in out.columns if c != "sample"]]
+
+
+def chi2_trend(scan: pd.DataFrame) -> dict[str, float]:
+    """How the reduced chi-square of one sample's scan runs with the galaxies per bin.
+
+    ``chi2_few``/``chi2_many``: at the fewest and the most bins (``per_bin_few``/``_many``
+    galaxies per bin).  With binomial errors a model that misses the true curve by a systematic
+    ``delta`` gives ``chi2_red ~ 1 + n delta^2 / (p (1 - p))`` for ``n`` galaxies per bin, so the
+    excess over 1 grows in proportion to ``n``: ``misfit_slope`` is that proportion (least
+    squares through the origin of ``chi2_red - 1`` against ``n``), and the chi-square expected at
+    ``n`` galaxies per bin follows as ``1 + misfit_slope * n``.  Many small bins hide a misfit that
+    few large bins show.  ``bins_min``/``bins_max``: the scan's range of bin counts."""
+    if scan.empty:
+        return dict.fromkeys(("chi2_few", "chi2_many", "per_bin_few", "per_bin_many", "misfit_slope", "bins_min",
+                              "bins_max"), float("nan"))
+    t = scan.sort_values("n_bins")
+    n = t["objects_per_bin"].to_numpy(float)
+    x = t["reduced_chi2"].to_numpy(float) - 1
+    ok = np.isfinite(x)
+    slope = float(np.sum(n[ok] * x[ok]) / np.sum(n[ok] ** 2)) if ok.any() else float("nan")
+    return {"chi2_few": float(t["reduced_chi2"].iloc[0]), "chi2_many": float(t["reduced_chi2"].iloc[-1]),
+            "per_bin_few": float(n[0]), "per_bin_many": float(n[-1]), "misfit_slope": slope,
+            "bins_min": int(t["n_bins"].iloc[0]), "bins_max": int(t["n_bins"].iloc[-1])}
+
+
+def scan_words(scan: pd.DataFrame, sd: float, k: float = 2.0) -> dict[str, Any]:
+    """Whether one sample's bin scan moves theta by more than the bootstrap spread ``sd`` of that
+    sample's fit: ``range`` (max - min of theta over the scan) and ``word``:
+
+    - "well inside" when the range is at most ``sd`` (the binning matters less than the noise),
+    - "comparable to" when it is between ``sd`` and ``k * sd``,
+    - "larger than" when it exceeds ``k * sd`` (the binning matters more than the noise).
+
+    ``stable_from``: the smallest bin count from which every finer binning of the scan stays within
+    ``sd`` of the finest one's theta (coarse bins blur the curve's bend; the scan's range is often
+    set by them alone).  ``depends``: a phrase for the summary ("hardly depends on the number of
+    bins", "depends on the number of bins only below N bins", "depends on the number of bins")."""
+    if scan.empty or not np.isfinite(sd) or sd <= 0:
+        return {"range": float("nan"), "sd": float(sd), "word": "not measured", "stable_from": float("nan"),
+                "depends": "could not be checked for its dependence on the number of bins"}
+    t = scan.sort_values("n_bins")
+    th, nb = t["theta"].to_numpy(float), t["n_bins"].to_numpy(int)
+    rng_ = float(th.max() - th.min())
+    off = np.abs(th - th[-1]) > sd
+    stable = int(nb[np.flatnonzero(off).max() + 1]) if off.any() else int(nb[0])
+    if rng_ <= sd:
+        word, dep = "well inside", "hardly depends on the number of bins"
+    else:
+        word = "comparable to" if rng_ <= k * sd else "larger than"
+        # settled only if at least two bin counts agree with the finest one
+        dep = (f"depends on the number of bins only below {stable:,} bins" if nb[0] < stable < nb[-1]
+               else "depends on the number of bins")
+    return {"range": rng_, "sd": float(sd), "word": word, "stable_from": stable, "depends": dep}
+
+
+def recovery_word(fit: float, sd: float, true: float, true_sd: float, k: float = 2.0) -> str:
+    """The fitted theta against the simulated volunteers' own: "recovered" within ``k`` combined
+    sd, else "over-estimated" or "under-estimated" (the rule of the intro page's scorecard);
+    "not measured" without the truth."""
+    if not (np.isfinite(fit) and np.isfinite(true)):
+        return "not measured"
+    s = float(np.hypot(sd if np.isfinite(sd) else 0.0, true_sd if np.isfinite(true_sd) else 0.0))
+    diff = fit - true
+    if abs(diff) <= k * s:
+        return "recovered"
+    return "over-estimated" if diff > 0 else "under-estimated"
+
+
+def verdict(result: TrainingTheta, dc: DCV14Result | None = None, k: float = 2.0) -> dict[str, Any]:
+    """Glue values of the chapter's verdict: the adopted theta and the balanced one against the
+    volunteers' own (``word_truth``, ``word_truth_bal``, with the differences in combined sd,
+    ``z_truth``, ``z_truth_bal``), the fitted smooth fraction against the true one (``word_fs``),
+    theta against the paper's (``rel_paper`` = theta / paper - 1, ``word_paper``: "close to"
+    within ``k`` bootstrap sd, else "below" / "above") and DCV14's against the paper's DCV14."""
+    from .survey import noise_word
+
+    fit, bal, vol = result.fit, result.balanced, result.volunteers
+    t, tsd = (vol.theta, vol.theta_std) if vol is not None else (np.nan, np.nan)
+
+    def z(a: float, sa: float) -> float:
+        s = float(np.hypot(sa, tsd))
+        return float(abs(a - t) / s) if np.isfinite(t) and s > 0 else float("nan")
+
+    fs_sd = float(fit.f_s_std)
+    out: dict[str, Any] = {
+        "word_truth": recovery_word(fit.theta, fit.theta_std, t, tsd, k), "z_truth": z(fit.theta, fit.theta_std),
+        "word_truth_bal": recovery_word(bal.theta, bal.theta_std, t, tsd, k),
+        "z_truth_bal": z(bal.theta, bal.theta_std),
+        "word_fs": noise_word(fit.f_s - result.true_f_s, fs_sd, k,
+                              words=("below", "within the noise of", "above")),
+        "rel_paper": fit.theta / PAPER_THETA["ddb"] - 1,
+        "word_paper": noise_word(fit.theta - PAPER_THETA["ddb"], fit.theta_std, k,
+                                 words=("below", "close to", "above")),
+    }
+    if dc is not None:
+        out["rel_paper_dcv14"] = dc.theta / PAPER_THETA["dcv14"] - 1
+        out["word_paper_dcv14"] = "below" if dc.theta < PAPER_THETA["dcv14"] else "above"
+    return out
 
 
 def fit_dcv14_split(labels: pd.DataFrame, theta0: float, seed: int,
@@ -164,3 +302,80 @@ def comparison_table(result: TrainingTheta, dc: DCV14Result) -> pd.DataFrame:
                                                             vol.n_objects, np.nan]
     return pd.DataFrame.from_dict(rows, orient="index",
                                   columns=["θ", "± (bootstrap)", "f_s", "galaxies", "paper (real GZ2)"])
+
+
+#: galaxies per bin in the paper's theta fit (97,600 training galaxies in 1,525 bins)
+PAPER_PER_BIN = PAPER_SAMPLE["train"] / PAPER_SAMPLE["theta_bins"]
+
+
+def verdict_sentences(result: TrainingTheta, v: dict[str, Any], scans: dict[str, dict[str, Any]],
+                      trends: dict[str, dict[str, float]], shape: Any = None, dc: DCV14Result | None = None,
+                      k: float = 2.0) -> dict[str, str]:
+    """The chapter's verdict in sentences (``verdict_agree``, ``verdict_disagree``) and the
+    summary's phrases (``summary_bins``, ``summary_truth``).
+
+    ``v``: :func:`verdict`; ``scans``/``trends``: :func:`scan_words` and :func:`chi2_trend` per
+    sample (:data:`UNBALANCED`, :data:`BALANCED`); ``shape``: a
+    :class:`galbias.methods.bias.ShapeFit` (its exponent against the half-Gaussian's 2, within
+    ``k`` bootstrap sd) or None; ``dc``: DCV14's result."""
+    from .survey import relative_word, sort_claims
+
+    fit, bal, vol = result.fit, result.balanced, result.volunteers
+    claims: list[tuple[bool, str]] = []
+    if vol is not None:
+        claims.append((v["word_truth"] == "recovered",
+                       (f"The adopted fit (unbalanced training pool) gives θ = {fit.theta:.2f} ± {fit.theta_std:.2f}, "
+                       f"against the simulated volunteers' own {vol.theta:.2f} ± {vol.theta_std:.2f}: "
+                       f"{v['word_truth']} ({v['z_truth']:.1f} combined sd apart).")))
+        claims.append((v["word_truth_bal"] == "recovered",
+                       (f"The fit on the balanced training split, the paper's choice, gives θ = {bal.theta:.2f} ± "
+                       f"{bal.theta_std:.2f}: {v['word_truth_bal']} ({v['z_truth_bal']:.1f} combined sd apart).")))
+        claims.append((v["word_fs"].startswith("within"),
+                       (f"The fitted smooth fraction f_s = {fit.f_s:.3f} ± {fit.f_s_std:.3f} is {v['word_fs']} the "
+                       f"true smooth fraction of the pool, {result.true_f_s:.3f}.")))
+    for name in (UNBALANCED, BALANCED):
+        w, t = scans.get(name), trends.get(name)
+        if w is None or w["word"] == "not measured":
+            continue
+        stable = (f"; from {w['stable_from']:,} bins on it stays within one spread of the finest binning's value"
+                  if t["bins_min"] < w["stable_from"] < t["bins_max"] else "")
+        claims.append((w["word"] != "larger than",
+                       (f"The binning ({name}): over {t['bins_min']:,} to {t['bins_max']:,} bins θ moves by "
+                       f"{w['range']:.3f}, {w['word']} its bootstrap spread ({w['sd']:.3f}){stable}.")))
+    if shape is not None and np.isfinite(shape.k_std) and shape.k_std > 0:
+        claims.append((abs(shape.k - 2.0) <= k * shape.k_std,
+                       (f"The shape: the unbinned fit with a free exponent gives k = {shape.k:.2f} ± {shape.k_std:.2f}, "
+                       f"{abs(shape.k - 2.0) / shape.k_std:.1f} sd from the half-Gaussian's k = 2 "
+                       f"(ΔAIC = {shape.delta_aic:.0f} in favour of the free k).")))
+    claims.append((v["word_paper"] == "close to",
+                   (f"Against the paper: θ = {fit.theta:.2f} is {v['word_paper']} the paper's {PAPER_THETA['ddb']:.2f} "
+                   f"for the real GZ2 ({v['rel_paper']:+.0%}).")))
+    if dc is not None:
+        w = relative_word(dc.theta, PAPER_THETA["dcv14"], 0.10, words=("below", "close to", "above"))
+        claims.append((w == "close to",
+                       (f"DCV14 reaches θ = {dc.theta:.2f}, {w} the paper's DCV14 value {PAPER_THETA['dcv14']:.2f} "
+                       "(no spread: within 10% counts as close).")))
+    agree, disagree = sort_claims(claims)
+    used = scans.get(UNBALANCED) or scans.get(BALANCED) or {
+        "depends": "could not be checked for its dependence on the number of bins"}
+    summary_bins = f"on this run the adopted θ {used['depends']}"
+    summary_truth = (f"on the simulated survey the adopted θ is {v['word_truth']} relative to the volunteers' own"
+                     if vol is not None else "on real data there is no truth to check θ against")
+    return {"verdict_agree": agree, "verdict_disagree": disagree, "summary_bins": summary_bins,
+            "summary_truth": summary_truth}
+
+
+def paper_binning_words(trend: dict[str, float], k: float = 2.0) -> dict[str, Any]:
+    """What this run's misfit would look like in the paper's binning: ``chi2_at_paper``
+    (:func:`chi2_trend`'s line at :data:`PAPER_PER_BIN` galaxies per bin), the spread of a
+    reduced chi-square with the paper's degrees of freedom (``chi2_paper_sd`` = sqrt(2 / dof)) and
+    ``paper_binning``: "would still show the misfit" when ``chi2_at_paper`` exceeds 1 by more than
+    ``k`` such spreads, "would hide the misfit" otherwise ("not measured" for NaN)."""
+    dof = PAPER_SAMPLE["theta_bins"] - 2
+    sd = float(np.sqrt(2.0 / dof))
+    chi2 = 1 + trend.get("misfit_slope", np.nan) * PAPER_PER_BIN
+    if not np.isfinite(chi2):
+        word = "not measured"
+    else:
+        word = "would still show the misfit" if chi2 - 1 > k * sd else "would hide the misfit"
+    return {"chi2_at_paper": float(chi2), "chi2_paper_sd": sd, "paper_binning": word}
