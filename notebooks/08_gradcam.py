@@ -1,24 +1,54 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 8. Where do the networks look? GradCAM
 #
 # **Overview.** The three networks of chapter 4 share an architecture and differ only in their
 # labels and loss. Do they also differ in *what* in the image they use? The paper (§5.4.4,
-# Figs 12–14) answers with GradCAM {cite:p}`Selvaraju2017`: for each galaxy, the feature maps of
-# the last convolutional block are weighted by how much the score of a class changes with them,
-# which gives a coarse map of the regions that speak for that class. Averaged over all test
+# Figs 12–14) answers with {term}`GradCAM` {cite:p}`Selvaraju2017`: for each galaxy, the feature
+# maps of the last convolutional block are weighted by how much the score of a class changes with
+# them, which gives a coarse map of the regions that speak for that class. Averaged over all test
 # galaxies a network predicts to be disks (or smooth), these maps showed the paper's
-# cross-entropy networks concentrating on the bulge, and DDB spreading its attention over the
-# whole galaxy. This chapter computes the same maps for our three networks and measures how
-# extended they are.
+# cross-entropy networks concentrating on the bulge, and {term}`DDB` spreading its attention over
+# the whole galaxy. This chapter computes the same maps for our three networks, measures how
+# extended they are, and asks whether the difference exceeds what another training of the same
+# network would give.
+#
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+# - say what a GradCAM map shows for one galaxy and why maps normalised galaxy by galaxy show
+#   *where* a network looks rather than *how strongly*;
+# - summarise a set of maps by their intensity-weighted mean radius, and compare two networks
+#   with the noise from the galaxies and from training the networks again with other seeds;
+# - explain why the placement of a coarse map's cells on the image matters as much as the maps.
+# ```
 #
 # **Prerequisites.** Chapter 1 (`labels.parquet` and the image cache) and chapter 4
-# (`models/*.pt`, `predictions.parquet`). Code: `galbias.methods.gradcam` (GradCAM with the
-# `pytorch-grad-cam` library, placing the map cells), `galbias.methods.models.target_layer` (the
-# explained layer) and `galbias.results.gradcam` (averages, radial profiles, summaries).
+# (`models/*.pt`, `predictions.parquet`). Code: `galbias.methods.gradcam` (`write_gradcam`: GradCAM
+# with the `pytorch-grad-cam` library, placing the map cells; `library_offset`),
+# `galbias.methods.models.target_layer` (the explained layer) and `galbias.results.gradcam` —
+# `predicted_class`, `class_maps`, `write_means`, `seed_spread`, `spread_table` and
+# `spread_numbers` (Table 8.1 and the comparison in words), `light_radii`, `light_profile`,
+# `changed_examples` and `example_tiles` (drawn with `galbias.compendium.plots.image_grid`).
 #
-# **Produces.** `gradcam/<network>_maps.npy` (one float16 map per test galaxy, in the order of
-# the test rows of `labels.parquet`, with a manifest) and `gradcam/<network>_mean_disk.npy`,
-# `gradcam/<network>_mean_smooth.npy` (the class averages).
+# **Time to run:** {glue:text}`run_time` (measured; see {doc}`../teaching`).
+#
+# **Produces.** `gradcam/<training>_maps.npy` (one float16 map per test galaxy, in the order of
+# the test rows of `labels.parquet`, with a manifest; one file per network and seed) and
+# `gradcam/<network>_mean_disk.npy`, `gradcam/<network>_mean_smooth.npy` (the class averages of
+# the seed-0 networks).
 
 # %% tags=["parameters"]
 profile = "demo"
@@ -26,20 +56,22 @@ overrides = {}
 batch_size = 64       # images per GradCAM pass
 n_radial_bins = 12    # annuli of the radial profiles
 n_examples = 6        # changed galaxies shown with their individual maps
+seeds = True          # also explain chapter 4's other seeds, for the seed-to-seed spread
+align = "receptive_field"  # where the coarse map's cells go; "library": pytorch-grad-cam's own upsampling
 
-# %% tags=["remove-cell"]
+# %% tags=["hide-input"]
 import time
 
 import numpy as np
 import matplotlib.pyplot as plt
 
-from galbias.compendium import config, plots, steps
+from galbias.compendium import config, plots, steps, timings
 from galbias.methods import gradcam as gcam
 from galbias.methods.models import load_model, paper_resnet50
 from galbias.methods.train import select_device
 from galbias.results import gradcam
 from galbias.results.frames import evaluation_frame
-from galbias.results.networks import NETWORKS
+from galbias.results.networks import NETWORKS, members
 
 plots.setup()
 cfg = config.get_profile(profile, **overrides)
@@ -49,6 +81,7 @@ test = evaluation_frame(labels, steps.load_predictions(cfg, labels), splits="tes
 cache = steps.image_cache(cfg, labels, progress=False)
 rows = cache.rows(test["id"].to_numpy())
 device = select_device()
+plots.glue_numbers(run_time=timings.note("08_gradcam"))
 
 # %% [markdown]
 # ## The maps
@@ -75,46 +108,60 @@ device = select_device()
 # %% tags=["remove-cell"]
 maps, targets, secs = {}, {}, {}
 gdir = p.artifact("gradcam")
-for net in NETWORKS:
-    model_path = steps.model_file(cfg, net.name, labels)
+trainings = [m for m in members(cfg.n_seeds if seeds else 1) if m.k == 0 or m.column in test.columns]
+for m in trainings:
+    model_path = steps.model_file(cfg, m.name, labels)
     model, _ = load_model(model_path, map_location=device)
-    targets[net.name] = gradcam.predicted_class(test, net.name)
+    targets[m.name] = gradcam.predicted_class(test, m.name)
     t0 = time.perf_counter()
-    maps[net.name] = gcam.write_gradcam(gdir / f"{net.name}_maps.npy", model, cache.images, targets[net.name],
-                                        test["id"].to_numpy(), rows=rows, model_path=model_path,
-                                        cache_fingerprint=cache.fingerprint, batch_size=batch_size, device=device)
-    secs[net.name] = time.perf_counter() - t0
-results = gradcam.class_maps(maps, targets, n_radial_bins)
+    maps[m.name] = gcam.write_gradcam(gdir / f"{m.name}_maps.npy", model, cache.images, targets[m.name],
+                                      test["id"].to_numpy(), rows=rows, model_path=model_path,
+                                      cache_fingerprint=cache.fingerprint, batch_size=batch_size, device=device,
+                                      align=align)
+    secs[m.name] = time.perf_counter() - t0
+every = gradcam.class_maps(maps, targets, n_radial_bins)
+results = {k: v for k, v in every.items() if k[0] in {net.name for net in NETWORKS}}  # the seed-0 networks
+seed_sd = gradcam.seed_spread(every, {m.name: m.network.name for m in trainings})
 gradcam.write_means(gdir, results)
 paper_px = config.get_profile("paper").image_crop
+rn50 = paper_resnet50()
 plots.glue_numbers(**gradcam.geometry_numbers(model, cache.image_shape), n_test=len(test),
                    gradcam_seconds=sum(secs.values()), device=str(device), paper_crop_px=paper_px,
-                   paper_lib_offset_px=gcam.library_offset(paper_resnet50(), (paper_px, paper_px)),
-                   **gradcam.spread_numbers(results))
+                   paper_lib_offset_px=gcam.library_offset(rn50, (paper_px, paper_px)),
+                   paper_feat_px=gcam.feature_size(rn50, (paper_px, paper_px))[0],
+                   n_trainings=len(trainings), n_seeds_used=len(trainings) // len(NETWORKS),
+                   **gradcam.spread_numbers(results, seed_sd=seed_sd))
 
 # %% [markdown]
-# The {glue:text}`n_test:,` test galaxies were explained for each network in
+# The {glue:text}`n_test:,` test galaxies were explained for each of the
+# {glue:text}`n_trainings` trainings ({glue:text}`n_seeds_used` seed(s) of each network) in
 # {glue:text}`gradcam_seconds:.0f` s in all on the {glue:text}`device` device (a finished set of
-# maps is reused while the network, the images and the targets are unchanged).
+# maps is reused while the network, the images and the targets are unchanged). The figures show
+# the seed-0 networks; the other seeds give the seed-to-seed spread of Table 8.1.
 #
 # ## Average maps by predicted class
 
-# %% tags=["remove-cell"]
+# %% tags=["hide-input"]
 radii = gradcam.light_radii(test, cfg.image_fov_r90, cfg.image_size, cfg.image_crop)
 circles = ((radii["r50_frac"], ":"), (radii["r90_frac"], "--"))
 half = cache.image_shape[0] / 2
 vmax = np.nanmax([np.nanmax(r.mean) for r in results.values() if np.isfinite(r.mean).any()] or [1.0])
-fig, axes = plt.subplots(2, len(NETWORKS), figsize=(3.2 * len(NETWORKS), 6.6), squeeze=False)
+fig, axes = plt.subplots(2, len(NETWORKS), figsize=(2.35 * len(NETWORKS) + 0.7, 5.3), squeeze=False)
 for j, net in enumerate(NETWORKS):
     for i, cls in enumerate(gradcam.CLASSES.values()):
         r, ax = results[net.name, cls], axes[i, j]
+        ax.set_title(f"{net.title}\n{cls}, n = {r.summary.n:,}", fontsize=9)
+        if not r.summary.n:
+            ax.axis("off")
+            ax.text(0.5, 0.5, f"no galaxy\npredicted {cls}", ha="center", va="center", fontsize=9,
+                    transform=ax.transAxes)
+            continue
         im = ax.imshow(r.mean, origin="upper", cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
         for rf, ls in circles:
             if np.isfinite(rf):
                 ax.add_patch(plt.Circle((half - 0.5,) * 2, rf * half, fill=False, color="white", lw=0.9, ls=ls))
         ax.set(xticks=[], yticks=[])
         ax.grid(False)
-        ax.set_title(f"{net.title}\npredicted {cls} (n = {r.summary.n})", fontsize=9)
 fig.colorbar(im, ax=axes, shrink=0.7, label="mean GradCAM intensity")
 plots.glue_figure("fig_mean_maps", fig)
 
@@ -133,9 +180,9 @@ plots.glue_figure("fig_mean_maps", fig)
 #
 # ## Intensity against distance from the centre
 
-# %% tags=["remove-cell"]
+# %% tags=["hide-input"]
 light_prof, light_mr = gradcam.light_profile(cache.images, rows, n_radial_bins)
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.3), sharey=True)
 for ax, cls in zip(axes, gradcam.CLASSES.values()):
     for net in NETWORKS:
         prof = results[net.name, cls].profile
@@ -145,9 +192,10 @@ for ax, cls in zip(axes, gradcam.CLASSES.values()):
     for rf, ls in circles:
         if np.isfinite(rf):
             ax.axvline(rf, color="0.4", ls=ls, lw=0.8)
-    ax.set(xlabel="distance from the image centre / half the image width", title=f"predicted {cls}", xlim=(0, 1))
+    ax.set(xlabel="distance from centre / half width", title=f"predicted {cls}", xlim=(0, 1))
 axes[0].set_ylabel("mean GradCAM intensity")
-axes[0].legend(fontsize=8)
+axes[0].legend(fontsize=8, frameon=False)
+fig.tight_layout()
 plots.glue_figure("fig_radial", fig)
 plots.glue_numbers(**radii, light_mean_radius=light_mr)
 
@@ -164,12 +212,15 @@ plots.glue_numbers(**radii, light_mean_radius=light_mr)
 # flat or rising curve a map spread over the galaxy.
 # ```
 
-# %% tags=["remove-input"]
-plots.table(gradcam.spread_table(results), "Table 8.1. Extent of the GradCAM maps: the intensity-weighted mean distance from the centre "
-            "(in units of half the image width; 0 = all at the centre, 0.67 = uniform over the image's inscribed "
-            "circle) of the average map and, averaged over galaxies, of the individual maps (with its standard "
-            "error); the radius of the brightest annulus of the average map; and the number of galaxies whose map "
-            "is zero everywhere (every weighted feature map negative).", precision=3)
+# %% tags=["hide-input"]
+plots.table(gradcam.spread_table(results, seed_sd if seeds else None),
+            "Table 8.1. Extent of the GradCAM maps (seed-0 networks): r̄ is the intensity-weighted mean distance "
+            "from the centre, in units of half the image width (0 = all at the centre, 0.67 = uniform over the "
+            "image's inscribed circle), of the average map (\"r̄ mean map\") and, averaged over galaxies, of the "
+            "individual maps (\"r̄ per galaxy\", with its standard error over galaxies and its standard deviation "
+            "over chapter 4's seeds); \"peak at\" is the radius of the brightest annulus of the average map and "
+            "\"empty\" the number of galaxies whose map is zero everywhere (every weighted feature map negative).",
+            precision=3)
 
 # %% [markdown]
 # In units of half the image width, the median half-light radius of the test galaxies lies at
@@ -181,7 +232,7 @@ plots.table(gradcam.spread_table(results), "Table 8.1. Extent of the GradCAM map
 # is {glue:text}`mr_disk_ce_gz2b:.3f` for CE on GZ2B, {glue:text}`mr_disk_ce_gz2d:.3f` for CE on
 # GZ2D and {glue:text}`mr_disk_ddb:.3f` for DDB: DDB's maps are
 # {glue:text}`cmp_disk_ce_gz2b` those of CE on GZ2B and {glue:text}`cmp_disk_ce_gz2d` those of CE
-# on GZ2D (a difference counts when it exceeds twice its standard error). For the galaxies
+# on GZ2D (a difference counts when it exceeds {glue:text}`noise_kind`). For the galaxies
 # predicted **smooth** the mean radii are {glue:text}`mr_smooth_ce_gz2b:.3f`,
 # {glue:text}`mr_smooth_ce_gz2d:.3f` and {glue:text}`mr_smooth_ddb:.3f`: DDB's maps are
 # {glue:text}`cmp_smooth_ce_gz2b` CE on GZ2B's and {glue:text}`cmp_smooth_ce_gz2d` CE on GZ2D's.
@@ -191,11 +242,15 @@ plots.table(gradcam.spread_table(results), "Table 8.1. Extent of the GradCAM map
 #
 # ## Individual galaxies that DDB changed
 
-# %% tags=["remove-cell"]
+# %% tags=["hide-input"]
 pick = gradcam.changed_examples(test, n_examples, cfg.seed)
 if len(pick):
     tiles, titles, row_names = gradcam.example_tiles(cache.images, rows, test, maps, targets, pick)
-    fig = plots.image_grid(tiles, titles, ncols=len(pick), size=1.6, row_labels=row_names)
+    fig = plots.image_grid(tiles, titles, ncols=len(pick), size=1.15, row_labels=row_names)
+    for ax in fig.axes:  # tile labels readable at the page's width (>= 8 pt once the figure is scaled)
+        ax.title.set_fontsize(8.5)
+        ax.yaxis.label.set_fontsize(9)
+    fig.tight_layout(pad=0.3)
 else:
     fig, ax = plt.subplots(figsize=(6.4, 1.2))
     ax.axis("off")
@@ -213,12 +268,90 @@ plots.glue_figure("fig_examples_cam", fig)
 # lies in the outer parts of the galaxy, where faint arms would be, or in the centre.
 # ```
 #
+# ## Verdict: this survey against the paper
+#
+# The paper read its Figs 12–14 as DDB's maps being *more extended* than those of both
+# cross-entropy networks, for the galaxies predicted disk and for those predicted smooth. Here a
+# difference of the per-galaxy mean radius counts when it exceeds {glue:text}`noise_kind`.
+#
+# **Where it agrees.** DDB's maps are more extended than both cross-entropy networks' for
+# {glue:text}`classes_agree`.
+#
+# **Where it does not.** Unlike the paper: {glue:text}`classes_unlike`. Only partly (more
+# extended than one network's, not both): {glue:text}`classes_partly`. Not testable in this run
+# (a network predicts no galaxy of that class): {glue:text}`classes_untestable`. For the disks,
+# DDB's mean radius is {glue:text}`mr_disk_ddb:.3f` (seed-to-seed sd
+# {glue:text}`sd_disk_ddb:.3f`) against {glue:text}`mr_disk_ce_gz2b:.3f` and
+# {glue:text}`mr_disk_ce_gz2d:.3f` for CE on GZ2B and CE on GZ2D.
+#
+# **Why, as far as we know.** At this resolution a map has {glue:text}`feat_px` ×
+# {glue:text}`feat_px` cells, so "bulge" and "disk" are one or two cells apart; the paper's
+# ResNet50 explains a {glue:text}`paper_feat_px` × {glue:text}`paper_feat_px` grid on
+# {glue:text}`paper_crop_px`-pixel crops, hardly finer. Each map
+# is normalised on its own, so the averages show where a network looks, not how much it relies
+# on it. Where a map peaks says where its evidence lies: the cross-entropy disk maps peak at
+# {glue:text}`peak_disk_ce_gz2b:.2f` and {glue:text}`peak_disk_ce_gz2d:.2f` half-widths and
+# DDB's at {glue:text}`peak_disk_ddb:.2f`, against $R_{90}$ at {glue:text}`r90_frac:.2f`; a peak
+# beyond $R_{90}$ means evidence from the sky around the galaxy as much as from the galaxy. And the predicted classes differ between networks: DDB calls
+# {glue:text}`n_disk_ddb:,` test galaxies disk, CE on GZ2B {glue:text}`n_disk_ce_gz2b:,` and CE
+# on GZ2D {glue:text}`n_disk_ce_gz2d:,`. A network that calls more galaxies disk mixes small,
+# poorly resolved galaxies with concentrated light into its disk average, so the averages of
+# different networks describe different sets of galaxies — which is why chapter 7's direct test
+# against the true classes is the stronger one.
+#
+# ## Exercises
+#
+# ````{exercise} What the seeds add
+# :label: ex-08-seeds
+# Re-run without the other seeds: `python -m galbias run --profile demo --only 08 --set seeds=False`.
+# What does the noise of the comparison consist of now, and which words in the verdict change?
+# ````
+#
+# ````{solution} ex-08-seeds
+# :class: dropdown
+# Without the other seeds the noise is only the standard error over galaxies, which is small
+# for hundreds of maps (Table 8.1, "± s.e."), so almost any difference between two networks
+# counts. With the seeds, the difference must also exceed how much the same network's maps move
+# when it is trained again with another seed; verdicts that flip between the two runs rest on a
+# difference no larger than that. The paper showed one training of each network.
+# ````
+#
+# ````{exercise} Where the cells go
+# :label: ex-08-align
+# Re-run with pytorch-grad-cam's own upsampling: `--set align=library`. Compare
+# {numref}`fig-mean-maps` and the mean radii of Table 8.1 with the default run. (Run once more
+# without `--set` afterwards: the maps are cached per setting.)
+# ````
+#
+# ````{solution} ex-08-align
+# :class: dropdown
+# The library treats each coarse cell as the centre of a block of pixels, which puts every map
+# about {glue:text}`lib_offset_px:.1f` pixels down and to the right of where the cell's receptive
+# field is. A centred blob becomes an off-centre one, the radial profiles turn into rings, and the
+# mean radii grow for every network — by different amounts, because the shift matters more for
+# compact maps. A conclusion about "bulge against disk" that changes with the upsampling is a
+# conclusion about the plotting, not about the networks.
+# ````
+#
+# ````{exercise} Coarser annuli
+# :label: ex-08-bins
+# Re-run with `--set n_radial_bins=6`. Which numbers of Table 8.1 change, and does the verdict?
+# ````
+#
+# ````{solution} ex-08-bins
+# :class: dropdown
+# Only the radial profiles of {numref}`fig-radial` and the "peak at" column depend on the
+# annuli: the peak moves to the centre of a wider annulus. The mean radii are computed pixel by
+# pixel, without bins, so they and the verdict do not change. Prefer summaries that do not depend
+# on a binning choice when you compare networks.
+# ````
+#
 # ## Summary
 #
-# - GradCAM maps were computed for every test galaxy and each of the three networks, on the last
-#   convolutional block with the predicted class as target, as in the paper; here that block is
-#   {glue:text}`feat_px` × {glue:text}`feat_px` pixels, so the maps resolve little more than
-#   "centre" against "outskirts".
+# - GradCAM maps were computed for every test galaxy and each of the three networks (and
+#   chapter 4's other seeds), on the last convolutional block with the predicted class as
+#   target, as in the paper; here that block is {glue:text}`feat_px` × {glue:text}`feat_px`
+#   pixels, so the maps resolve little more than "centre" against "outskirts".
 # - The paper found the cross-entropy networks focused on the bulge and DDB spread over the whole
 #   galaxy, for both classes. In our run DDB's disk maps are {glue:text}`cmp_disk_ce_gz2b` CE on
 #   GZ2B's and {glue:text}`cmp_disk_ce_gz2d` CE on GZ2D's ({glue:text}`agree_disk`); its smooth

@@ -263,6 +263,9 @@ def test_feature_size_overlay_and_compare_spread():
     assert rgradcam.compare_spread(narrow, wide) == "more concentrated than"
     assert rgradcam.compare_spread(wide, S(50, 0.5, 0.51, 0.01, 0.4, 0)) == "about as extended as"
     assert rgradcam.compare_spread(wide, S(0, np.nan, np.nan, np.nan, np.nan, 0)) == "not comparable with"
+    # a seed-to-seed spread larger than the difference makes it "about as extended as"
+    assert rgradcam.compare_spread(wide, narrow, extra_sd=0.15) == "about as extended as"
+    assert rgradcam.compare_spread(wide, narrow, extra_sd=np.nan) == "more extended than"
 
 
 def test_mean_image_is_the_mean_grey_level():
@@ -378,6 +381,9 @@ def test_paper_agreement():
     assert rgradcam.paper_agreement([more, more]) == "as in the paper"
     assert rgradcam.paper_agreement([less, same]) == "unlike the paper"
     assert rgradcam.paper_agreement([more, same]) == "partly as in the paper"
+    none = "not comparable with"
+    assert rgradcam.paper_agreement([none, none]) == "not testable in this run"
+    assert rgradcam.paper_agreement([more, none]) == "as in the paper"
     with pytest.raises(ValueError):
         rgradcam.paper_agreement([])
 
@@ -451,8 +457,8 @@ def test_spread_table_and_numbers_compare_ddb_with_the_other_networks():
     tab = rgradcam.spread_table(res)
     assert list(tab.index) == [("CE on GZ2B", "disk"), ("CE on GZ2B", "smooth"), ("DDB on GZ2B", "disk"),
                                ("DDB on GZ2B", "smooth")]
-    assert tab.loc[("DDB on GZ2B", "disk"), "mean radius per galaxy"] == res["ddb", "disk"].summary.mean_radius_per_galaxy
-    assert tab["galaxies"].tolist() == [2, 2, 2, 2] and tab["empty maps"].sum() == 0
+    assert tab.loc[("DDB on GZ2B", "disk"), "r̄ per galaxy"] == res["ddb", "disk"].summary.mean_radius_per_galaxy
+    assert tab["galaxies"].tolist() == [2, 2, 2, 2] and tab["empty"].sum() == 0 and "seed sd" not in tab
     n = rgradcam.spread_numbers(res)
     assert n["cmp_disk_ce_gz2b"] == "more extended than" and n["agree_disk"] == "as in the paper"
     assert n["cmp_smooth_ce_gz2b"] == "more concentrated than" and n["agree_smooth"] == "unlike the paper"
@@ -517,7 +523,27 @@ def test_example_tiles_put_each_network_in_its_own_row():
     assert len(tiles) == len(titles) == 6
     np.testing.assert_array_equal(tiles[0], imgs[4])
     np.testing.assert_array_equal(tiles[1], imgs[1])
-    assert titles[:2] == ["α=3.0, true disk", "α=6.0, true star/artifact"]
-    assert titles[2] == "→ smooth (p=0.20)" and titles[5] == "→ smooth (p=0.20)"
+    assert titles[:2] == ["α=3.0\ndisk", "α=6.0\nstar/artifact"]
+    assert titles[2] == "→ smooth\np=0.20" and titles[5] == "→ smooth\np=0.20"
     assert row_labels == ["survey image", "CE on GZ2B", "DDB on GZ2B"]
     assert all(t.dtype == np.uint8 and t.shape == (8, 8, 3) for t in tiles)
+
+
+def test_seed_spread_and_its_use_in_the_comparison():
+    maps, targets = class_maps_fixture()
+    res = rgradcam.class_maps(maps, targets, n_bins=4)
+    S = rgradcam.MapSummary
+
+    def one(mr):
+        return rgradcam.ClassMaps(np.zeros((2, 2)), None, S(10, mr, mr, 0.001, 0.0, 0))
+
+    seeds = {("ddb", "disk"): one(0.50), ("ddb_s1", "disk"): one(0.60), ("ce_gz2b", "disk"): one(0.40),
+             ("ce_gz2b_s1", "disk"): one(0.40), ("ddb", "smooth"): one(0.3)}
+    sd = rgradcam.seed_spread(seeds, {"ddb": "ddb", "ddb_s1": "ddb", "ce_gz2b": "ce_gz2b", "ce_gz2b_s1": "ce_gz2b"})
+    assert sd["ddb", "disk"] == pytest.approx(np.std([0.5, 0.6], ddof=1))
+    assert sd["ce_gz2b", "disk"] == 0.0 and np.isnan(sd["ddb", "smooth"])
+    n = rgradcam.spread_numbers(res, seed_sd=sd)
+    assert n["sd_disk_ddb"] == pytest.approx(sd["ddb", "disk"]) and "seed-to-seed" in n["noise_kind"]
+    assert "not included" in rgradcam.spread_numbers(res)["noise_kind"]
+    tab = rgradcam.spread_table(res, seed_sd=sd)
+    assert tab.loc[("DDB on GZ2B", "disk"), "seed sd"] == pytest.approx(sd["ddb", "disk"])

@@ -200,15 +200,15 @@ def test_changed_counts_counts_both_directions_and_scores_them_against_the_truth
     assert list(t.index) == ["CE on GZ2B", "DDB on GZ2B"]          # only the networks of the frame
     ddb = t.loc["DDB on GZ2B"]
     assert ddb["smooth → disk"] == 3 and ddb["disk → smooth"] == 1
-    assert ddb["share of GZ2B-smooth changed"] == pytest.approx(3 / 4)
-    assert ddb["true disks among smooth → disk"] == pytest.approx(1 / 3)   # the star is not a disk
-    assert ddb["true smooth among disk → smooth"] == 1.0
+    assert ddb["share changed"] == pytest.approx(3 / 4)
+    assert ddb["right (→ disk)"] == pytest.approx(1 / 3)   # the star is not a disk
+    assert ddb["right (→ smooth)"] == 1.0
     ce = t.loc["CE on GZ2B"]
     assert ce["smooth → disk"] == 1 and ce["disk → smooth"] == 0
-    assert np.isnan(ce["true smooth among disk → smooth"])               # it changes none that way
+    assert np.isnan(ce["right (→ smooth)"])               # it changes none that way
     assert ic.changed_counts(small_frame(), threshold=0.75).loc["DDB on GZ2B", "smooth → disk"] == 2
     real = ic.changed_counts(small_frame(with_truth=False))
-    assert "true disks among smooth → disk" not in real.columns
+    assert "right (→ disk)" not in real.columns
 
 
 def test_changed_numbers_of_the_text():
@@ -312,7 +312,8 @@ def test_control_numbers_and_table():
     assert list(tab.index) == ["CE on GZ2B", "DDB on GZ2B"]
     assert tab.loc["DDB on GZ2B", "changed"] == 3 and tab.loc["DDB on GZ2B", "true disks"] == pytest.approx(1 / 3)
     lo, hi = ic.wilson_interval(1, 3)
-    assert tab.loc["DDB on GZ2B", "95% interval"] == f"{lo:.2f} – {hi:.2f}"
+    assert tab.loc["DDB on GZ2B", "95% interval"] == f"{lo:.2f}–{hi:.2f}"
+    assert tab.loc["DDB on GZ2B", "verdict"] == ic.chance_verdict(res["ddb"])
     assert "note" in ic.control_table({}).columns
 
 
@@ -322,3 +323,41 @@ def test_paper_numbers_come_from_the_reference():
     n = ic.paper_numbers()
     assert n["paper_found"] == PAPER_HST["found"] and n["paper_lenticular"] == PAPER_HST["lenticular"]
     assert n["paper_arms_frac"] == pytest.approx(PAPER_HST["arms"] / PAPER_HST["found"])
+
+
+def test_chance_and_paper_share_verdicts():
+    r = ic.ControlResult(10, 50, 0.9, 0.6, 0.98, 0.5, 0.3, 0.7, 0.001, np.zeros(3))
+    assert ic.chance_verdict(r) == "better than chance"
+    assert ic.chance_verdict(r, level=0.0005) == "no better than chance"
+    assert ic.chance_verdict(None) == "not measured"
+    assert ic.chance_verdict(ic.ControlResult(0, 50, *[np.nan] * 7, np.zeros(0))) == "not measured"
+    assert ic.paper_share_verdict(70, 100, 8, 11)[0] == "consistent with"
+    word, p = ic.paper_share_verdict(5, 100, 8, 11)
+    assert word == "lower than" and p < 0.05
+    assert ic.paper_share_verdict(100, 100, 2, 11)[0] == "higher than"
+    assert ic.paper_share_verdict(0, 0, 8, 11)[0] == "not measured"
+
+
+def _inspection_frame(n: int = 200, seed: int = 1) -> pd.DataFrame:
+    """GZ2B-smooth galaxies; DDB changes the even rows; every changed galaxy is a spiral, no other is."""
+    rng = np.random.default_rng(seed)
+    changed = np.arange(n) % 2 == 0
+    return pd.DataFrame({"id": np.arange(n), "alpha": rng.uniform(2, 20, n),
+                         "gz2b": pd.array([0] * n, dtype="Int8"), "p_disk_ddb": np.where(changed, 0.9, 0.1),
+                         "truth_class": pd.array(changed.astype(int), dtype="Int64"),
+                         "true_n_arms": np.where(changed, 2, 0)})
+
+
+def test_inspection_chance_tells_a_perfect_selection_from_the_control():
+    df = _inspection_frame()
+    c = ic.inspection_chance(df, n_bins=4, n_draws=300, seed=0, found=11, arms=8)
+    assert c["q_changed"] == 1.0                         # every changed galaxy has arms
+    # the control draws from all 200 (half spirals): at least 8 of 11 spirals is rare but possible
+    assert 0 < c["q_control"] < 0.25
+    assert np.isnan(ic.inspection_chance(df, found=500)["q_changed"])   # fewer changed galaxies than found
+    real = df.assign(truth_class=pd.array([None] * len(df), dtype="Int64"))
+    assert np.isnan(ic.inspection_chance(real)["q_control"])
+    n = ic.verdict_numbers({}, ic.changed_table(df, ic.changed_mask(df)), c)
+    assert n["inspection_word"] == ("could" if c["q_control"] < ic.SIGNIFICANCE else "could not")
+    assert n["arms_frac"] == 1.0 and n["arms_vs_paper"] == "higher than" and n["chance_word"] == "not measured"
+    assert ic.verdict_numbers({}, df.iloc[:0], {})["inspection_word"] == "cannot be judged"

@@ -151,3 +151,97 @@ def test_true_bulge_fractions(tmp_path):
     labels, pred = small()
     names = {g.name for g in groups(sersic_frame(labels, pred))}
     assert {n for v in PANELS.values() for n in v} == names
+
+
+# --- Table 6.1, Table 6.2 and the verdicts ---------------------------------------------------------
+
+def test_paper_verdict_for_bounds_and_approximate_values():
+    from galbias.results.sersic import paper_verdict
+
+    # "<20%": 10 of 100 -> Wilson interval about 0.055-0.174, wholly below 0.2
+    assert paper_verdict("n<3", "<", 0.2, 10, 100) == "agrees"
+    assert paper_verdict("n<3", "<", 0.2, 18, 100) == "within the noise"   # interval straddles 0.2
+    assert paper_verdict("n<3", "<", 0.2, 22, 100) == "within the noise"   # above, but not clearly
+    assert paper_verdict("n<3", "<", 0.2, 40, 100) == "does not agree"
+    # "≈40%" read to ±5 points
+    assert paper_verdict("n<3", "≈", 0.4, 44, 100) == "agrees"
+    assert paper_verdict("n<3", "≈", 0.4, 45, 100) == "agrees"             # the edge of the band counts
+    assert paper_verdict("n<3", "≈", 0.4, 52, 100) == "within the noise"   # interval reaches the band
+    assert paper_verdict("n<3", "≈", 0.4, 75, 100) == "does not agree"
+    assert paper_verdict("n<3", "≈", 0.4, 52, 100, tolerance=0.15) == "agrees"
+    assert paper_verdict("n>3", "≈", 0.5, 0, 0) == "not measured"
+    with pytest.raises(ValueError):
+        paper_verdict("n=3", "<", 0.2, 1, 2)
+    with pytest.raises(ValueError):
+        paper_verdict("n<3", ">", 0.2, 1, 2)
+
+
+def test_compare_fractions():
+    from galbias.results.sersic import compare_fractions
+
+    assert compare_fractions(10, 100, 40, 100) == "lower than"
+    assert compare_fractions(40, 100, 10, 100) == "higher than"
+    assert compare_fractions(20, 100, 25, 100) == "about the same as"
+    assert compare_fractions(0, 0, 25, 100) == "not comparable with"
+    assert compare_fractions(0, 10, 0, 10) == "about the same as"
+
+
+def _table(rows):
+    """A fractions_table-like frame from (name, n_measured, frac_n_lt_3)."""
+    return pd.DataFrame([{"name": n, "panel": "a", "description": n, "count": m, "n_measured": m,
+                          "frac_n_lt_3": f if m else np.nan, "frac_n_gt_3": 1 - f if m else np.nan,
+                          "frac_true_disk": np.nan, "paper_value": None} for n, m, f in rows], columns=COLUMNS)
+
+
+def test_paper_comparison_counts_verdicts_and_orderings():
+    from galbias.results.sersic import paper_comparison
+
+    t = _table([("smooth_gz2b", 200, 0.41), ("smooth_gz2d", 200, 0.60), ("smooth_ddb", 200, 0.10),
+                ("disk_gz2b", 200, 0.90), ("changed_gz2d", 0, np.nan), ("changed_ddb", 200, 0.95)])
+    tab, n = paper_comparison(t)
+    assert list(tab.columns) == ["side", "paper", "this run", "95% interval", "verdict"]
+    assert tab.loc["smooth: GZ2B", "verdict"] == "agrees" and n["v_smooth_gz2b"] == "agrees"
+    assert tab.loc["smooth: GZ2D", "verdict"] == "does not agree"
+    assert tab.loc["smooth: DDB", "this run"] == pytest.approx(0.10)
+    assert tab.loc["disk: GZ2B", "this run"] == pytest.approx(0.10)      # the n > 3 side
+    assert tab.loc["smooth → disk: GZ2D", "verdict"] == "not measured"
+    assert (n["n_paper"], n["n_compared"], n["n_agree"], n["n_noise"], n["n_disagree"]) == (6, 5, 4, 0, 1)
+    assert n["verdict_tally"] == ("4 of the 5 numbers that could be measured agree, 0 agree within the noise "
+                                  "and 1 does not agree (1 could not be measured in this run)")
+    assert n["list_disagree"] == "smooth: GZ2D" and n["list_noise"] == "none"
+    assert n["list_unmeasured"] == "smooth → disk: GZ2D"
+    assert n["order_smooth"] == "lower than" and n["order_smooth_ok"] == "as in the paper"
+    assert n["order_changed"] == "not comparable with" and n["order_changed_ok"] == "not testable in this run"
+    # the paper's ordering reversed
+    t2 = _table([("smooth_gz2b", 200, 0.10), ("smooth_ddb", 200, 0.40), ("changed_gz2d", 200, 0.7),
+                 ("changed_ddb", 200, 0.69)])
+    _, n2 = paper_comparison(t2)
+    assert n2["order_smooth_ok"] == "unlike the paper"
+    assert n2["order_changed"] == "about the same as" and n2["order_changed_ok"] == "not distinguishable in this run"
+
+
+def test_sets_table_and_ecdf_frame():
+    from galbias.results.sersic import ecdf_frame, sets_table
+
+    labels, pred = small()
+    f = sersic_frame(labels, pred)
+    G = groups(f)
+    st = sets_table(fractions_table(f["sersic_n"], G, truth=f["truth"]))
+    assert list(st.columns) == ["panel", "galaxies", "with a fit", "n < 3", "true disks"]
+    assert st.loc["smooth: GZ2B", "galaxies"] == 5 and st.loc["smooth: GZ2B", "with a fit"] == 4
+    long = ecdf_frame(f["sersic_n"], G, ["smooth_gz2b", "disk_gz2b"])
+    assert set(long["set"]) == {"smooth: GZ2B (4)", "disk: GZ2B (3)"}
+    assert len(long) == 7 and set(long["color_key"]) == {"gz2b"}
+    assert ecdf_frame(f["sersic_n"], G, ["not_a_set"]).empty
+
+
+def test_trend_words():
+    from galbias.results.sersic import alpha_trends, trend_word
+
+    flat = pd.DataFrame({"frac": [0.5, 0.55], "err": [0.05, 0.05]})
+    up = pd.DataFrame({"frac": [0.2, 0.5, 0.8], "err": [0.05, 0.05, 0.05]})
+    assert trend_word(flat) == "stays flat within its errors"
+    assert trend_word(up) == "rises" and trend_word(up.iloc[::-1]) == "falls"
+    assert trend_word(None) == "is not measured"
+    words = alpha_trends({"true_smooth": up})
+    assert words["trend_ts"] == "rises" and words["trend_sf"] == "is not measured"

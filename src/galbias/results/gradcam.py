@@ -51,7 +51,7 @@ from .networks import by_name
 __all__ = ["CLASSES", "RADIAL_DEFAULT_BINS", "ClassMaps", "MapSummary", "average_maps", "changed_examples",
            "class_maps", "compare_spread", "example_tiles", "geometry_numbers", "light_profile", "light_radii",
            "mean_image", "mean_radius", "overlay", "paper_agreement", "predicted_class", "radial_profile",
-           "radius_grid", "spread_numbers", "spread_table", "summarise", "write_means"]
+           "radius_grid", "seed_spread", "spread_numbers", "spread_table", "summarise", "write_means"]
 
 #: the predicted classes the maps are averaged over (target index -> name), in the figures' order
 CLASSES = {1: "disk", 0: "smooth"}
@@ -187,16 +187,19 @@ def summarise(maps: np.ndarray, mask: np.ndarray,
     return avg, prof, summary
 
 
-def compare_spread(a: MapSummary, b: MapSummary, z: float = 2.0) -> str:
+def compare_spread(a: MapSummary, b: MapSummary, z: float = 2.0, extra_sd: float = 0.0) -> str:
     """Words for how the maps summarised by ``a`` compare in extent with those of ``b``.
 
     Compares the mean per-galaxy :func:`mean_radius`; the difference counts only when it
-    exceeds ``z`` combined standard errors (the two sets treated as independent samples).
-    Returns "more extended than", "more concentrated than", "about as extended as", or
-    "not comparable with" when either set is empty.
+    exceeds ``z`` times its noise: the two standard errors (the sets treated as independent
+    samples) combined with ``extra_sd`` (for instance the seed-to-seed spread of the two
+    networks, :func:`seed_spread`; NaN counts as 0).  Returns "more extended than", "more
+    concentrated than", "about as extended as", or "not comparable with" when either set is
+    empty.
     """
     d = a.mean_radius_per_galaxy - b.mean_radius_per_galaxy
-    se = float(np.hypot(a.mean_radius_per_galaxy_se, b.mean_radius_per_galaxy_se))
+    extra = float(extra_sd) if np.isfinite(extra_sd) else 0.0
+    se = float(np.sqrt(a.mean_radius_per_galaxy_se ** 2 + b.mean_radius_per_galaxy_se ** 2 + extra ** 2))
     if not np.isfinite(d):
         return "not comparable with"
     if not np.isfinite(se) or abs(d) <= z * se:
@@ -218,10 +221,14 @@ def overlay(image: np.ndarray, cam: np.ndarray, weight: float = 0.5, cmap: str =
 
 def paper_agreement(comparisons: Sequence[str]) -> str:
     """"as in the paper" when every :func:`compare_spread` result says DDB's maps are more
-    extended, "unlike the paper" when none does, "partly as in the paper" otherwise."""
-    hits = [c == PAPER_GRADCAM_CLAIM for c in comparisons]
-    if not hits:
+    extended, "unlike the paper" when none does, "partly as in the paper" otherwise; results
+    "not comparable with" (an empty set of maps) are left out, and "not testable in this run"
+    when nothing is left."""
+    if not comparisons:
         raise ValueError("no comparisons given")
+    hits = [c == PAPER_GRADCAM_CLAIM for c in comparisons if c != "not comparable with"]
+    if not hits:
+        return "not testable in this run"
     return "as in the paper" if all(hits) else ("unlike the paper" if not any(hits) else "partly as in the paper")
 
 
@@ -272,36 +279,80 @@ def _title(name: str) -> str:
         return name
 
 
-def spread_table(results: Mapping[tuple[str, str], ClassMaps]) -> pd.DataFrame:
-    """Table 8.1: one row per (network title, predicted class) with the :class:`MapSummary` numbers."""
+def spread_table(results: Mapping[tuple[str, str], ClassMaps],
+                 seed_sd: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
+    """Table 8.1: one row per (network title, predicted class) with the :class:`MapSummary`
+    numbers (``r̄ mean map``: mean radius of the average map; ``r̄ per galaxy`` with its
+    standard error; ``peak at``: the brightest annulus; ``empty``: maps that are zero everywhere)
+    and, with ``seed_sd`` (:func:`seed_spread`), the seed-to-seed sd of ``r̄ per galaxy``."""
     rows = []
     for (name, cls), r in results.items():
         s = r.summary
-        rows.append({"network": _title(name), "predicted": cls, "galaxies": s.n,
-                     "mean radius (average map)": s.mean_radius_of_average,
-                     "mean radius per galaxy": s.mean_radius_per_galaxy, "± s.e.": s.mean_radius_per_galaxy_se,
-                     "profile peak at": s.peak_r_frac, "empty maps": s.n_empty})
+        row = {"network": _title(name), "predicted": cls, "galaxies": s.n, "r̄ mean map": s.mean_radius_of_average,
+               "r̄ per galaxy": s.mean_radius_per_galaxy, "± s.e.": s.mean_radius_per_galaxy_se}
+        if seed_sd is not None:
+            row["seed sd"] = seed_sd.get((name, cls), float("nan"))
+        row.update({"peak at": s.peak_r_frac, "empty": s.n_empty})
+        rows.append(row)
     return pd.DataFrame(rows).set_index(["network", "predicted"])
 
 
-def spread_numbers(results: Mapping[tuple[str, str], ClassMaps], reference: str = "ddb") -> dict[str, Any]:
+def seed_spread(results: Mapping[tuple[str, str], ClassMaps], network_of: Mapping[str, str]
+                ) -> dict[tuple[str, str], float]:
+    """Seed-to-seed standard deviation of the mean per-galaxy radius, per (network, class).
+
+    ``results`` is :func:`class_maps` over every training (keys ``(training name, class)``);
+    ``network_of`` maps a training's name (``ddb``, ``ddb_s1``, ...) to its network's
+    (:class:`galbias.results.networks.Member`).  NaN where fewer than two trainings have maps
+    of that class.
+    """
+    vals: dict[tuple[str, str], list[float]] = {}
+    for (name, cls), r in results.items():
+        v = r.summary.mean_radius_per_galaxy
+        if name in network_of and np.isfinite(v):
+            vals.setdefault((network_of[name], cls), []).append(float(v))
+    out = {k: float(np.std(v, ddof=1)) if len(v) > 1 else float("nan") for k, v in vals.items()}
+    for name, cls in results:
+        out.setdefault((network_of.get(name, name), cls), float("nan"))
+    return out
+
+
+def spread_numbers(results: Mapping[tuple[str, str], ClassMaps], reference: str = "ddb",
+                   seed_sd: Mapping[tuple[str, str], float] | None = None) -> dict[str, Any]:
     """Numbers and words of the text, per network ``<n>`` and class ``<c>``.
 
     ``n_<c>_<n>`` (galaxies), ``mr_<c>_<n>`` (mean per-galaxy radius), ``peak_<c>_<n>`` (brightest
-    annulus); for every other network, ``cmp_<c>_<n>`` (:func:`compare_spread` of ``reference``'s
-    maps with that network's) and per class ``agree_<c>`` (:func:`paper_agreement` of those).
+    annulus), ``sd_<c>_<n>`` (seed-to-seed sd, NaN without ``seed_sd``); for every other
+    network, ``cmp_<c>_<n>`` (:func:`compare_spread` of ``reference``'s maps with that
+    network's, with the two networks' seed spreads added to the noise) and per class
+    ``agree_<c>`` (:func:`paper_agreement` of those); ``classes_agree``, ``classes_unlike``,
+    ``classes_partly``, ``classes_untestable`` (the classes with each verdict, as text: "the disk
+    maps", "the disk maps and the smooth maps", "no class"); ``noise_kind`` says what the noise
+    includes.
     """
+    sd = dict(seed_sd or {})
     out: dict[str, Any] = {}
     for (name, cls), r in results.items():
         out.update({f"n_{cls}_{name}": r.summary.n, f"mr_{cls}_{name}": r.summary.mean_radius_per_galaxy,
-                    f"peak_{cls}_{name}": r.summary.peak_r_frac})
+                    f"peak_{cls}_{name}": r.summary.peak_r_frac, f"sd_{cls}_{name}": sd.get((name, cls), float("nan"))})
     for cls in CLASSES.values():
         others = [n for (n, c) in results if c == cls and n != reference]
         if (reference, cls) not in results or not others:
             continue
-        cmps = {n: compare_spread(results[reference, cls].summary, results[n, cls].summary) for n in others}
+        cmps = {n: compare_spread(results[reference, cls].summary, results[n, cls].summary,
+                                  extra_sd=float(np.sqrt(np.nansum([sd.get((reference, cls), np.nan) ** 2,
+                                                                     sd.get((n, cls), np.nan) ** 2]))))
+                for n in others}
         out.update({f"cmp_{cls}_{n}": c for n, c in cmps.items()})
         out[f"agree_{cls}"] = paper_agreement(list(cmps.values()))
+    for key, word in (("classes_agree", "as in the paper"), ("classes_unlike", "unlike the paper"),
+                      ("classes_partly", "partly as in the paper"), ("classes_untestable", "not testable in this run")):
+        hit = [c for c in CLASSES.values() if out.get(f"agree_{c}") == word]
+        out[key] = " and ".join(f"the {c} maps" for c in hit) if hit else "no class"
+    has_sd = any(np.isfinite(v) for v in sd.values())
+    out["noise_kind"] = ("twice the combined standard error over galaxies and seed-to-seed spread of the two "
+                         "networks" if has_sd else "twice its standard error over galaxies (one training per network: "
+                         "the seed-to-seed spread is not included)")
     return out
 
 
@@ -361,14 +412,15 @@ def example_tiles(images: Any, rows: np.ndarray, frame: pd.DataFrame, maps: Mapp
 
     First row: the survey images of the galaxies at positions ``pick`` of ``frame`` (image
     ``images[rows[i]]``) with alpha and the true class; then one row per network with the image
-    overlaid by its map (:func:`overlay`) and the predicted class with its p(disk).
+    overlaid by its map (:func:`overlay`) and the predicted class with its p(disk).  Titles have
+    two short lines, so that they stay readable in narrow tiles.
     """
     imgs = [np.asarray(images[rows[i]]) for i in pick]
     tiles = list(imgs)
-    titles = [f"α={frame['alpha'].iloc[i]:.1f}" + (f", {d}" if (d := describe(frame.iloc[i])) else "")
-              for i in pick]
+    titles = [f"α={frame['alpha'].iloc[i]:.1f}" + (f"\n{d.replace('true ', '')}" if (d := describe(frame.iloc[i]))
+                                                  else "") for i in pick]
     for name in networks:
         for img, i in zip(imgs, pick):
             tiles.append(overlay(img, np.asarray(maps[name][i], dtype=np.float32)))
-            titles.append(f"→ {CLASSES[int(targets[name][i])]} (p={frame[f'p_disk_{name}'].iloc[i]:.2f})")
+            titles.append(f"→ {CLASSES[int(targets[name][i])]}\np={frame[f'p_disk_{name}'].iloc[i]:.2f}")
     return tiles, titles, ["survey image", *[_title(n) for n in networks]]

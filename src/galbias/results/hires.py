@@ -57,13 +57,41 @@ from ..data.binning import assign_bins, equal_count_edges
 from ..reference import PAPER_HST
 from .networks import NETWORKS
 
-__all__ = ["TRUE_COLUMNS", "ControlResult", "alpha_matched_draws", "changed_counts", "changed_mask",
-           "changed_numbers", "changed_table", "control_numbers", "control_results", "control_summary",
-           "control_table", "describe", "examples", "grid_message", "grid_numbers", "paper_numbers",
-           "pool_mask", "true_class", "truth_extra", "wilson_interval", "write_changed"]
+__all__ = [
+    "SIGNIFICANCE",
+    "TRUE_COLUMNS",
+    "ControlResult",
+    "alpha_matched_draws",
+    "chance_verdict",
+    "changed_counts",
+    "changed_mask",
+    "changed_numbers",
+    "changed_table",
+    "control_numbers",
+    "control_results",
+    "control_summary",
+    "control_table",
+    "describe",
+    "examples",
+    "grid_message",
+    "grid_numbers",
+    "inspection_chance",
+    "paper_numbers",
+    "paper_share_verdict",
+    "pool_mask",
+    "true_class",
+    "truth_extra",
+    "verdict_numbers",
+    "wilson_interval",
+    "write_changed",
+]
 
 #: catalog columns with each galaxy's true structure, carried into ``changed.parquet``
 TRUE_COLUMNS = ("true_n_arms", "true_arm_contrast", "true_bulge_frac")
+
+#: the significance level of chapter 7's verdicts (the control's p-value, the comparison with
+#: the paper's counts)
+SIGNIFICANCE = 0.05
 
 
 def changed_mask(df: pd.DataFrame, model: str = "ddb", from_col: str = "gz2b", threshold: float = 0.5,
@@ -240,9 +268,11 @@ def _share(mask: np.ndarray) -> float:
 def changed_counts(frame: pd.DataFrame, threshold: float = 0.5, from_col: str = "gz2b") -> pd.DataFrame:
     """Table 7.1: per network, how many galaxies it changes from ``from_col`` in each direction.
 
-    Columns ``smooth → disk``, ``disk → smooth``, ``share of GZ2B-smooth changed`` and, when
-    every galaxy's true class is known, ``true disks among smooth → disk`` and ``true smooth
-    among disk → smooth`` (NaN when the network changes none).  Index: the networks' titles.
+    Columns ``smooth → disk``, ``disk → smooth``, ``share changed`` (of the galaxies labelled
+    smooth in ``from_col``) and, when every galaxy's true class is known, ``right (→ disk)`` (the
+    share of true disks among the smooth -> disk changes) and ``right (→ smooth)`` (the share of
+    true smooth galaxies among the disk -> smooth changes; NaN when the network changes none).
+    Index: the networks' titles.
     """
     tc, known = true_class(frame), _truth_known(frame)
     n_smooth = int(pool_mask(frame, from_col).sum())
@@ -251,10 +281,10 @@ def changed_counts(frame: pd.DataFrame, threshold: float = 0.5, from_col: str = 
         to_disk = changed_mask(frame, net.name, from_col, threshold)
         to_smooth = changed_mask(frame, net.name, from_col, threshold, direction="disk_to_smooth")
         row = {"network": net.title, "smooth → disk": int(to_disk.sum()), "disk → smooth": int(to_smooth.sum()),
-               "share of GZ2B-smooth changed": to_disk.sum() / n_smooth if n_smooth else float("nan")}
+               "share changed": to_disk.sum() / n_smooth if n_smooth else float("nan")}
         if known:
-            row["true disks among smooth → disk"] = _share(tc[to_disk] == 1)
-            row["true smooth among disk → smooth"] = _share(tc[to_smooth] == 0)
+            row["right (→ disk)"] = _share(tc[to_disk] == 1)
+            row["right (→ smooth)"] = _share(tc[to_smooth] == 0)
         rows.append(row)
     return pd.DataFrame(rows).set_index("network")
 
@@ -389,8 +419,19 @@ def control_numbers(results: dict[str, ControlResult], changed: pd.DataFrame, n_
     return out
 
 
-def control_table(results: dict[str, ControlResult]) -> pd.DataFrame:
-    """Table 7.2: per network, its changed set's true-disk fraction (Wilson interval) against the control.
+def chance_verdict(r: ControlResult | None, level: float = SIGNIFICANCE) -> str:
+    """Words for a :class:`ControlResult`: "better than chance" when its ``p_value`` is below
+    ``level``, "no better than chance" otherwise, "not measured" without a result or without
+    changed galaxies."""
+    if r is None or r.n_changed == 0 or not np.isfinite(r.p_value):
+        return "not measured"
+    return "better than chance" if r.p_value < level else "no better than chance"
+
+
+def control_table(results: dict[str, ControlResult], level: float = SIGNIFICANCE) -> pd.DataFrame:
+    """Table 7.2: per network, its changed set's true-disk fraction (Wilson interval) against the
+    control (mean and central 95% range over the draws), the share of draws at least as rich in
+    disks (``p``) and :func:`chance_verdict` at ``level``.
 
     Without results (real data) a one-row table that says so.
     """
@@ -402,11 +443,94 @@ def control_table(results: dict[str, ControlResult]) -> pd.DataFrame:
         title = next((n.title for n in NETWORKS if n.name == name), name)
         some = r.n_changed > 0
         rows.append({"network": title, "changed": r.n_changed, "true disks": r.frac_changed,
-                     "95% interval": f"{r.frac_changed_lo:.2f} – {r.frac_changed_hi:.2f}" if some else "–",
-                     "control: true disks": r.frac_control,
-                     "control 95% range": f"{r.frac_control_lo:.2f} – {r.frac_control_hi:.2f}" if some else "–",
-                     "p (control ≥ changed)": r.p_value})
+                     "95% interval": f"{r.frac_changed_lo:.2f}–{r.frac_changed_hi:.2f}" if some else "–",
+                     "control": r.frac_control,
+                     "control 95%": f"{r.frac_control_lo:.2f}–{r.frac_control_hi:.2f}" if some else "–",
+                     "p": r.p_value, "verdict": chance_verdict(r, level)})
     return pd.DataFrame(rows).set_index("network")
+
+
+def paper_share_verdict(k: int, n: int, paper_k: int, paper_n: int, level: float = SIGNIFICANCE) -> tuple[str, float]:
+    """Is ``k`` of ``n`` consistent with the paper's ``paper_k`` of ``paper_n``?  Fisher's exact
+    test of the 2 x 2 table (two-sided): "consistent with" when its p-value is at least
+    ``level``, else "lower than" or "higher than"; ("not measured", NaN) when ``n`` is 0."""
+    if n <= 0 or paper_n <= 0:
+        return "not measured", float("nan")
+    p = float(stats.fisher_exact([[k, n - k], [paper_k, paper_n - paper_k]])[1])
+    if p >= level:
+        return "consistent with", p
+    return ("lower than" if k / n < paper_k / paper_n else "higher than"), p
+
+
+def inspection_chance(frame: pd.DataFrame, threshold: float = 0.5, n_bins: int = 5, n_draws: int = 2000,
+                      seed: int = 0, model: str = "ddb", from_col: str = "gz2b",
+                      found: int = PAPER_HST["found"], arms: int = PAPER_HST["arms"]) -> dict[str, float]:
+    """Could an inspection the size of the paper's have told ``model``'s choice from chance?
+
+    Draws ``found`` galaxies at random from ``model``'s smooth -> disk set (``n_draws`` times)
+    and, for each draw, an alpha-matched galaxy for each of them from the GZ2B-smooth pool
+    (:func:`alpha_matched_draws`).  Returns ``q_changed`` and ``q_control``: the share of draws in
+    which at least ``arms`` of the ``found`` galaxies are true disks with spiral arms, for the
+    changed galaxies and for the control; ``n_found`` and ``n_arms`` (the paper's counts).  NaN
+    without the truth, without ``true_n_arms`` or with fewer than ``found`` changed galaxies.
+    """
+    out = {"q_changed": float("nan"), "q_control": float("nan"), "n_found": int(found), "n_arms": int(arms)}
+    if not _truth_known(frame) or "true_n_arms" not in frame.columns:
+        return out
+    sel = np.flatnonzero(changed_mask(frame, model, from_col, threshold))
+    pool = np.flatnonzero(pool_mask(frame, from_col))
+    if sel.size < found or pool.size == 0:
+        return out
+    n_arms = pd.to_numeric(frame["true_n_arms"], errors="coerce").fillna(0).to_numpy(float)
+    spiral = (true_class(frame) == 1) & (n_arms > 0)
+    alpha = frame["alpha"].to_numpy(float)
+    rng = np.random.default_rng(seed)
+    picks = np.stack([rng.choice(sel, found, replace=False) for _ in range(int(n_draws))])
+    # one alpha-matched control galaxy per picked galaxy: match every changed galaxy once per
+    # draw, then read off the matches of the picked ones
+    matched = alpha_matched_draws(alpha[sel], alpha[pool], n_bins=n_bins, n_draws=int(n_draws), seed=seed + 1)
+    cols = np.searchsorted(sel, picks)  # sel is sorted: the column of each picked galaxy
+    control = pool[np.take_along_axis(matched, cols, axis=1)]
+    out["q_changed"] = float(np.mean(spiral[picks].sum(axis=1) >= arms))
+    out["q_control"] = float(np.mean(spiral[control].sum(axis=1) >= arms))
+    return out
+
+
+def verdict_numbers(results: dict[str, ControlResult], changed: pd.DataFrame, chance: dict[str, float],
+                    model: str = "ddb", level: float = SIGNIFICANCE) -> dict[str, Any]:
+    """The verdict's words and numbers for ``model``.
+
+    ``arms_frac`` (true disks with arms among the changed galaxies), ``arms_vs_paper`` /
+    ``arms_vs_paper_p`` and ``disks_vs_paper`` / ``disks_vs_paper_p`` (:func:`paper_share_verdict`
+    against the paper's spiral-armed and disk-like counts, arms plus lenticular), ``chance_word``
+    (:func:`chance_verdict`), ``inspection_word`` ("could" when the control of
+    :func:`inspection_chance` reaches the paper's count of armed galaxies in fewer than ``level``
+    of its draws -- so that finding that count is significant evidence against chance --,
+    "could not" otherwise, "cannot be judged" without numbers) and ``significance``.
+    """
+    r = results.get(model)
+    tc = true_class(changed)
+    known = _truth_known(changed) and len(changed) > 0
+    n = len(changed)
+    arms = pd.to_numeric(changed["true_n_arms"], errors="coerce").fillna(0).to_numpy(float) \
+        if known and "true_n_arms" in changed.columns else None
+    k_arms = int(((tc == 1) & (arms > 0)).sum()) if arms is not None else None
+    k_disk = int((tc == 1).sum()) if known else None
+    found, p_arms = PAPER_HST["found"], PAPER_HST["arms"]
+    p_disk = PAPER_HST["arms"] + PAPER_HST["lenticular"]
+    w_arms, pv_arms = paper_share_verdict(k_arms, n, p_arms, found, level) if k_arms is not None \
+        else ("not measured", float("nan"))
+    w_disk, pv_disk = paper_share_verdict(k_disk, n, p_disk, found, level) if k_disk is not None \
+        else ("not measured", float("nan"))
+    qc, qr = chance.get("q_changed", float("nan")), chance.get("q_control", float("nan"))
+    if not (np.isfinite(qc) and np.isfinite(qr)):
+        insp = "cannot be judged"
+    else:
+        insp = "could" if qr < level else "could not"
+    return {"arms_frac": k_arms / n if k_arms is not None and n else float("nan"),
+            "arms_vs_paper": w_arms, "arms_vs_paper_p": pv_arms, "disks_vs_paper": w_disk,
+            "disks_vs_paper_p": pv_disk, "paper_disklike": p_disk, "chance_word": chance_verdict(r, level),
+            "inspection_word": insp, "significance": level}
 
 
 def paper_numbers() -> dict[str, float]:

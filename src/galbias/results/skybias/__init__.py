@@ -13,11 +13,13 @@ drawn from one population, so the effect can be separated from real differences.
 - :mod:`.population` - are the regions' galaxies the same, and what differs in the images;
 - :mod:`.report` - the chapter's sections up to the spread over repeats: tables and glued numbers;
 - :mod:`.beyond` - the sections beyond the paper (swap contrast, balancing, chapter 4's networks
-  per region): tables, glued numbers and verdicts.
+  per region): tables, glued numbers and verdicts;
+- :mod:`.layout` - the tables in the shape the book prints them (narrow enough for a page).
 """
 
 from .beyond import *  # noqa: F401,F403
 from .design import *  # noqa: F401,F403
+from .layout import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .population import *  # noqa: F401,F403
 from .report import *  # noqa: F401,F403

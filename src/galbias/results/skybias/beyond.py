@@ -30,12 +30,14 @@ from .stats import (
     anisotropy,
     binom_pvalue,
     dependence_verdict,
+    paper_summary,
     region_dependence,
     swap_contrast,
 )
 
-__all__ = ["DEPENDENCE_NETWORKS", "balance_verdict", "chapter4_predictions", "contrast_verdict",
-           "dependence_tables", "region_dependence_section", "swap_section"]
+__all__ = ["DEPENDENCE_NETWORKS", "balance_verdict", "chapter4_predictions", "contrast_phrase", "contrast_verdict",
+           "dependence_tables", "ds_verdict", "neighbour_word", "rate_word", "region_dependence_section", "size_word",
+           "swap_section"]
 
 _SC_COLUMNS = ["repeat", "region_a", "region_b", "delta_SaEb", "delta_SbEa", "contrast", "region_effect",
                "delta_balanced", "delta_combined"]
@@ -95,7 +97,12 @@ def swap_section(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dic
     ``n_bal_pos``, t-test ``bal_t``, mean ``|Δ|`` ``bal_abs``), the confounded networks' mean
     ``|Δ|`` (``swap_abs``), the mean ``|R|`` (``r_abs``), the share of confounded networks
     (spirals and ellipticals from different regions) whose χ² test of Δ is significant
-    (``frac_chi2_sig``), the test galaxies of one region, both classes (``n_test_2``), and both verdicts.
+    (``frac_chi2_sig``, in words ``chi2_word``), the test galaxies of one region, both classes
+    (``n_test_2``), both verdicts, and for the text: ``c_phrase`` (:func:`contrast_phrase`),
+    ``size_vs_paper`` (:func:`size_word` of the confounded networks' mean ``|Δ|`` against the
+    ``|Δ|`` of Dhar & Shamir's one network tested on data sets 1 and 2, their Tables 8 and 9),
+    ``neighbour_word`` (:func:`neighbour_word`), ``sign_p_min`` (the smallest p-value the sign
+    test can give with ``n_sc`` cases) and ``power_note`` (a sentence on it).
     """
     anis = anisotropy(results)
     sc = swap_contrast(anis) if len(anis) else pd.DataFrame(columns=_SC_COLUMNS)
@@ -115,18 +122,81 @@ def swap_section(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dic
     def pair(name: str, col: str) -> float:
         return float(tab.loc[name, col]) if name in tab.index else float("nan")
 
+    conf_abs = pd.concat([sc["delta_SaEb"], sc["delta_SbEa"]]).abs().dropna().astype(float)
+    paper = paper_summary()
+    paper_diff = float(abs(paper.loc[9, "p_spiral"] - paper.loc[8, "p_spiral"]))
+    frac_chi2 = _mean(confounded["p_value"] < SIGNIFICANCE) if len(confounded) else float("nan")
+    c12, c23 = pair("1 vs 2", "swap contrast C"), pair("2 vs 3", "swap contrast C")
+    sign_p_min = binom_pvalue(len(sc), len(sc), 0.5) if len(sc) else float("nan")
     return sc, tab, {
+        "c_phrase": contrast_phrase(c_mean),
+        "size_vs_paper": size_word(swap_abs, _sd(conf_abs), len(conf_abs), paper_diff),
+        "neighbour_word": neighbour_word(c12, c23),
+        "chi2_word": rate_word(frac_chi2),
+        "sign_p_min": sign_p_min,
+        "power_note": (f"with only {len(sc)} cases the sign test cannot reach p < {SIGNIFICANCE:g} even when every "
+                       f"case is positive (its smallest p is {sign_p_min:.3f}), so more repeats are needed for a "
+                       "significant verdict" if len(sc) and sign_p_min >= SIGNIFICANCE
+                       else f"{len(sc)} cases are enough for the sign test to reach p < {SIGNIFICANCE:g}"),
         "contrast_verdict": contrast_verdict(c_mean, sign_p, len(sc)),
         "bal_verdict": balance_verdict(bal_abs, swap_abs, bal_t),
         "bal_mean": _mean(bal), "bal_sd": _sd(bal), "bal_t": bal_t, "n_bal": len(bal), "n_bal_pos": int((bal > 0).sum()),
         "c_sd": _sd(sc["contrast"]), "n_sc": len(sc), "n_pos": n_pos, "sign_p": sign_p, "c_mean": c_mean,
         "c_min": float(sc["contrast"].min()), "c_max": float(sc["contrast"].max()), "bal_abs": bal_abs,
         "swap_abs": swap_abs, "r_abs": _mean(sc["region_effect"].abs()),
-        "c12": pair("1 vs 2", "swap contrast C"), "c23": pair("2 vs 3", "swap contrast C"),
+        "c12": c12, "c23": c23,
         "n_rep23": int(tab.loc["2 vs 3", "repeats"]) if "2 vs 3" in tab.index else 0,
         "n_test_2": int(single[["tn", "fp", "fn", "tp"]].sum(axis=1).max()) if len(single) else 0,
-        "frac_chi2_sig": _mean(confounded["p_value"] < SIGNIFICANCE) if len(confounded) else float("nan"),
+        "frac_chi2_sig": frac_chi2,
     }
+
+
+def contrast_phrase(c_mean: float) -> str:
+    """What the mean swap contrast means for a catalog, in words."""
+    if not np.isfinite(c_mean):
+        return "the swap contrast could not be measured"
+    if c_mean > 0:
+        return (f"a network trained with the classes from different regions makes about {c_mean:.1%} more of the test "
+                "galaxies appear spiral in the region its training spirals came from, although the galaxies are the "
+                "same")
+    return ("a network trained with the classes from different regions makes no more of the test galaxies appear "
+            "spiral in the region its training spirals came from")
+
+
+def size_word(value: float, sd: float, n: int, paper: float, z: float = 2.0) -> str:
+    """``value`` (a mean of ``n`` numbers with standard deviation ``sd``) against the paper's
+    ``paper``: "about as large as" within ``z`` standard errors, else "smaller than" or "larger
+    than"; "not comparable with" without a value."""
+    if not np.isfinite(value) or n == 0:
+        return "not comparable with"
+    se = sd / np.sqrt(n) if np.isfinite(sd) else 0.0
+    if abs(value - paper) <= z * se:
+        return "about as large as"
+    return "smaller than" if value < paper else "larger than"
+
+
+def neighbour_word(c12: float, c23: float) -> str:
+    """Is the swap contrast of the neighbouring regions 2 and 3 weaker than that of regions 1
+    and 2, as Dhar & Shamir found for neighbouring fields?  Only when regions 1 and 2 show a
+    positive contrast is there something to be weaker than."""
+    if not (np.isfinite(c12) and np.isfinite(c23)):
+        return "which cannot be compared with their finding on neighbouring fields in this run"
+    if c12 <= 0:
+        return ("which cannot be compared with their finding on neighbouring fields: regions 1 and 2 show no "
+                "positive contrast to be weaker than")
+    if abs(c23) < abs(c12):
+        return "in line with their finding that neighbouring fields give a weaker effect"
+    return "unlike their finding that neighbouring fields give a weaker effect"
+
+
+def rate_word(frac: float) -> str:
+    """How often something happens, in words: "rarely" (below 20 %), "sometimes" (below half),
+    "often"; "never" at 0 and "not measured" for NaN."""
+    if not np.isfinite(frac):
+        return "not measured"
+    if frac == 0:
+        return "never"
+    return "rarely" if frac < 0.2 else ("sometimes" if frac < 0.5 else "often")
 
 
 # --- does a chapter-4 network depend on the sky region? --------------------------------------------
@@ -194,13 +264,17 @@ def dependence_tables(y_true: np.ndarray, region: np.ndarray, series: Mapping[st
         if k != "truth":
             numbers[f"rspread_{s}"] = float(v["recall_disk"].max() - v["recall_disk"].min())
             numbers[f"p_{s}_disk"] = float(tests[k]["chi2_disk"])
+            numbers[f"p_{s}_smooth"] = float(tests[k]["chi2_smooth"])
     recall = rows["GZ2B labels"]["recall_disk"] if "GZ2B labels" in rows else pd.Series(dtype=float)
     if recall.notna().any():
         numbers["worst_gz2b"] = int(recall.idxmin())
     ddb = next((n.title for n in NETWORKS if n.name == "ddb"), "")
     numbers["p_ddb_all"] = float(tests.get(ddb, {}).get("chi2_all", np.nan))
-    numbers["p_ddb_smooth"] = float(tests.get(ddb, {}).get("chi2_smooth", np.nan))
-    numbers["ddb_verdict"] = dependence_verdict(numbers["p_gz2b_disk"], numbers["p_ce_disk"], numbers["p_ddb_disk"])
+    constant = tuple(_short(k) for k, yp in series.items()
+                     if _short(k) in DEPENDENCE_NETWORKS.values() and len(np.unique(np.asarray(yp))) == 1)
+    numbers["ddb_verdict"] = dependence_verdict(
+        numbers["p_gz2b_disk"], numbers["p_ce_disk"], numbers["p_ddb_disk"], SIGNIFICANCE,
+        numbers["p_gz2b_smooth"], numbers["p_ce_smooth"], numbers["p_ddb_smooth"], constant)
     return tab, ptab, numbers
 
 
@@ -209,23 +283,25 @@ def _nan_numbers() -> dict[str, Any]:
     nan = float("nan")
     suffixes = ("gz2b", *DEPENDENCE_NETWORKS.values())
     return {"spread_truth": nan, **{f"spread_{s}": nan for s in suffixes}, **{f"rspread_{s}": nan for s in suffixes},
-            **{f"p_{s}_disk": nan for s in suffixes}, "p_ddb_all": nan, "p_ddb_smooth": nan, "worst_gz2b": -1}
+            **{f"p_{s}_disk": nan for s in suffixes}, **{f"p_{s}_smooth": nan for s in suffixes}, "p_ddb_all": nan,
+            "worst_gz2b": -1}
 
 
 def _not_measured(missing: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """The section's tables and numbers when it cannot be measured; ``missing`` says why."""
+    """The section's tables and numbers when it cannot be measured; ``missing`` says why (each
+    reason names the chapter to run)."""
     note = "not measured: " + "; ".join(missing)
     numbers = {**_nan_numbers(), "n_excluded": 0, "ddb_status": note, "ddb_verdict": "not measured in this run",
                "ddb_applied": "not applied, because " + " and ".join(missing) + ", so every number of this section "
-                              "is nan (has chapter 4 been run for this profile?)"}
+                              "is nan"}
     frame = pd.DataFrame({"note": [note]})
     return frame, frame.copy(), numbers
 
 
 def region_dependence_section(sample: pd.DataFrame, catalog: pd.DataFrame, cache: Any, n_train: int, n_test: int,
                               seed: int, model_files: Mapping[str, str | Path], labels: pd.DataFrame | None,
-                              regions: list[int] | None = None, threads: int | None = 1
-                              ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+                              regions: list[int] | None = None, threads: int | None = 1,
+                              problem: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Tables 9.8, 9.9 and the numbers of the last section.
 
     The test galaxies of the first repeat (:func:`split_for_repeat` with ``seed``), less those
@@ -233,15 +309,22 @@ def region_dependence_section(sample: pd.DataFrame, catalog: pd.DataFrame, cache
     the volunteers' majority vote (GZ2B labels, from ``catalog``) and the networks of
     :func:`chapter4_predictions` (``cache`` holds the images of ``sample``, row for row); then
     :func:`dependence_tables`.  Adds ``ddb_status`` (short), ``ddb_applied`` (a phrase for the
-    text) and ``n_excluded``.  When ``labels`` is None (missing or stale) or no network is found,
-    every number is NaN and the status strings say what was missing.
+    text) and ``n_excluded``.
+
+    ``problem`` is why the caller could not load the labels or the networks (the message of the
+    error it caught, which names the stale or missing file and the chapter to re-run); with it,
+    or when ``labels`` is None, or when no network is given, every number is NaN and the status
+    strings give that reason -- and only that one: the networks are not blamed when the labels
+    were the problem.
     """
-    missing = [] if labels is not None else ["chapter 1's labels (labels.parquet) are missing or out of date"]
+    if problem:
+        return _not_measured([problem])
+    if labels is None:
+        return _not_measured(["chapter 1's labels (labels.parquet) could not be read: re-run chapter 01_labeling"])
     if not any(n in model_files for n in DEPENDENCE_NETWORKS):
         files = ", ".join(f"models/{n}.pt" for n in DEPENDENCE_NETWORKS)
-        missing.append(f"chapter 4's networks ({files}) were not found for this profile")
-    if missing:
-        return _not_measured(missing)
+        why = f"chapter 4's networks ({files}) were not found for this profile: run chapter 04_ddb_training"
+        return _not_measured([why])
     split = split_for_repeat(sample, n_train, n_test, seed, 0, regions)
     test = np.flatnonzero(split["part"].to_numpy() == "test")
     trained_on = set(labels.loc[labels["split"] == "train", "id"].to_numpy())
@@ -258,3 +341,73 @@ def region_dependence_section(sample: pd.DataFrame, catalog: pd.DataFrame, cache
                    ddb_applied=f"applied to {len(rows):,} test galaxies of the first repeat ({n_excluded:,} test "
                                "galaxies from chapter 4's training split left out)")
     return tab, ptab, numbers
+
+
+# --- the verdict against Dhar & Shamir ---------------------------------------------------------------
+
+def _sentence(parts: list[str], empty: str) -> str:
+    if not parts:
+        return empty
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def ds_verdict(swap: Mapping[str, Any], binom: Mapping[str, Any]) -> dict[str, str]:
+    """Dhar & Shamir's findings, each sorted into agreeing, not agreeing or not settled by this run.
+
+    ``swap`` is the numbers of :func:`swap_section`, ``binom`` those of
+    :func:`~galbias.results.skybias.binomial_summary`.  The findings: the effect itself (the swap
+    contrast and its sign test, at :data:`SIGNIFICANCE`), its size (one confounded network's mean
+    ``|Δ|`` against their Tables 8 and 9), a weaker effect between neighbouring fields, their
+    binomial test (its rate of false alarms on the control comparisons against
+    :data:`~galbias.results.skybias.FALSE_ALARM_LIMIT`), and the direction of single experiments'
+    shifts (sign test).  Returns ``ds_agree``, ``ds_disagree`` and ``ds_unsettled``: one sentence
+    each ("" for an empty ``ds_unsettled``).
+    """
+    from .report import FALSE_ALARM_LIMIT
+
+    agree, disagree, unsettled = [], [], []
+    n_pos, n_sc, sign_p = swap["n_pos"], swap["n_sc"], swap["sign_p"]
+    cases = f"{n_pos} of {n_sc} cases positive, sign test p = {sign_p:.2g}"
+    if n_sc and swap["c_mean"] > 0 and sign_p < SIGNIFICANCE:
+        agree.append(f"the swap contrast shows their effect ({cases})")
+    elif n_sc and swap["c_mean"] > 0:
+        extra = (f"; {n_sc} cases cannot give less than {swap['sign_p_min']:.3f}"
+                 if np.isfinite(swap["sign_p_min"]) and swap["sign_p_min"] >= SIGNIFICANCE else "")
+        unsettled.append(f"the swap contrast points their way, but not significantly ({cases}{extra})")
+    else:
+        disagree.append(f"the swap contrast does not show their effect ({cases})")
+    paper = f"{float(abs(paper_summary().loc[9, 'p_spiral'] - paper_summary().loc[8, 'p_spiral'])):.1%}"
+    size = f"one confounded network's apparent excess between two regions, {swap['swap_abs']:.1%}, is"
+    if swap["size_vs_paper"] == "about as large as":
+        agree.append(f"{size} about as large as theirs ({paper})")
+    elif swap["size_vs_paper"] in ("smaller than", "larger than"):
+        disagree.append(f"{size} {swap['size_vs_paper']} theirs ({paper})")
+    c23, c12 = swap["c23"], swap["c12"]
+    if swap["neighbour_word"].startswith("in line"):
+        agree.append(f"the effect is weaker between the neighbouring regions 2 and 3 (C = {c23:.3f} against "
+                     f"{c12:.3f} for regions 1 and 2)")
+    elif swap["neighbour_word"].startswith("unlike"):
+        disagree.append(f"the effect is not weaker between the neighbouring regions 2 and 3 (C = {c23:.3f} against "
+                        f"{c12:.3f} for regions 1 and 2)")
+    else:
+        unsettled.append("the neighbouring regions could not be compared")
+    ctrl, n_ctrl = binom["frac_sig_ctrl"], binom["n_ctrl"]
+    if n_ctrl and np.isfinite(ctrl):
+        if ctrl > FALSE_ALARM_LIMIT:
+            disagree.append(f"their binomial test calls {ctrl:.0%} of the control comparisons significant, where a "
+                            f"sound test would flag {SIGNIFICANCE:.0%}: it takes the noise of training for a "
+                            "sky-location effect")
+        else:
+            agree.append(f"their binomial test calls {ctrl:.0%} of the control comparisons significant, not far "
+                         f"above the nominal {SIGNIFICANCE:.0%}")
+    word, shifts = binom["match_word"], f"({binom['n_match']} of {binom['n_dir']})"
+    if word == "significantly more often than chance":
+        agree.append(f"single experiments shift the way the favoured class predicts {word} {shifts}")
+    elif word == "significantly less often than chance":
+        disagree.append(f"single experiments shift the way the favoured class predicts {word} {shifts}")
+    elif word != "not measured":
+        unsettled.append(f"single experiments shift the way the favoured class predicts {word} {shifts}")
+    return {"ds_agree": _sentence(agree, "None of their findings is borne out in this run."),
+            "ds_disagree": _sentence(disagree, "Nothing in this run contradicts them."),
+            "ds_unsettled": ("Not settled by this run: " + "; ".join(unsettled) + ".") if unsettled else ""}

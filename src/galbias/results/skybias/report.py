@@ -53,9 +53,10 @@ from .stats import (
     summary_table,
 )
 
-__all__ = ["FALSE_ALARM_LIMIT", "LABEL_SOURCES", "REPEAT_TABLES", "STRICT_LEVEL", "ExperimentSetup", "binomial_summary", "chapter_sample",
-           "confusion_panels", "control_verdict", "experiment_setup", "paper_accuracy", "population_checks", "region_overview",
-           "repeat_spread", "run_or_reuse", "table16"]
+__all__ = ["ACCURATE", "FALSE_ALARM_LIMIT", "GUESS_ACCURACY", "LABEL_SOURCES", "REPEAT_TABLES", "STRICT_LEVEL",
+           "ExperimentSetup", "accuracy_word", "binomial_summary", "chapter_sample", "confusion_panels", "control_verdict",
+           "direction_word", "experiment_setup", "level_text", "paper_accuracy", "population_checks", "region_overview",
+           "repeat_spread", "run_or_reuse", "scale_word", "table16"]
 
 #: Share of the *control* comparisons (networks whose training set favours no class) that
 #: Dhar & Shamir's binomial test may call significant before the chapter says it flags "far
@@ -220,8 +221,10 @@ def experiment_setup(sample: pd.DataFrame, image_px: int, label: str = "truth", 
 
 def run_or_reuse(path: str | Path, setup: ExperimentSetup, images: np.ndarray, sample: pd.DataFrame, seed: int,
                  image_crop: int | None = None, inputs: Mapping[str, str | Path] | None = None,
-                 threads: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+                 threads: int | None = None, log: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The results of ``setup`` (one row per repeat and experiment, as ``skybias.csv``).
+
+    ``log``: called with one line per training (e.g. :func:`galbias.core.progress.say`).
 
     ``threads``: torch threads for the trainings (None: the process's count, all usable cores
     when nothing else runs).  The count is part of the manifest, because CPU results depend on it.
@@ -240,7 +243,7 @@ def run_or_reuse(path: str | Path, setup: ExperimentSetup, images: np.ndarray, s
     if not reused:
         raw = run_experiments(images, sample, setup.trainings, setup.experiments, setup.n_train, setup.n_test,
                               setup.settings, n_repeats=setup.n_repeats, seed=seed, threads=threads,
-                              repeat_trainings=setup.core)
+                              repeat_trainings=setup.core, log=log)
         write_results(path, add_binomial_tests(raw), params, inputs)
     results = read_results(path)
     return results, {"run_minutes": (time.perf_counter() - t0) / 60,
@@ -268,8 +271,10 @@ def confusion_panels(results: pd.DataFrame, regions: Sequence[int]
     Panels: the first repeat's experiments that reproduce one of Dhar & Shamir's tables, then
     the same-region networks they did not have.  Titles read "T6: S1 E2 → 1".  Numbers:
     ``acc_base_<r>`` (the same-region network of each region), ``acc_min``, ``acc_max`` (over
-    all experiments of the first repeat) and ``paper_acc_t3`` / ``paper_acc_t4`` (their Tables
-    3 and 4, from :data:`galbias.reference.DS_CONFUSION`).
+    all experiments of the first repeat), the error rates ``err_lo`` / ``err_hi``,
+    ``acc_word`` (:func:`accuracy_word`), ``n_constant`` (experiments of the first repeat whose
+    network gives every test galaxy the same class) of ``n_first``, and ``paper_acc_t3`` /
+    ``paper_acc_t4`` (their Tables 3 and 4, from :data:`galbias.reference.DS_CONFUSION`).
     """
     r0 = results[results["repeat"] == 0]
     extra = r0[(r0["group"] == "baseline") & r0["table"].isna()]
@@ -279,9 +284,51 @@ def confusion_panels(results: pd.DataFrame, regions: Sequence[int]
     for r in regions:
         base = r0[(r0["train_spiral"] == str(r)) & (r0["train_elliptical"] == str(r)) & (r0["test_region"] == str(r))]
         numbers[f"acc_base_{r}"] = float(base["accuracy"].iloc[0]) if len(base) else float("nan")
-    numbers.update(acc_min=float(r0["accuracy"].min()), acc_max=float(r0["accuracy"].max()),
-                   paper_acc_t3=paper_accuracy(3), paper_acc_t4=paper_accuracy(4))
+    acc_min, acc_max = float(r0["accuracy"].min()), float(r0["accuracy"].max())
+    n_const = int(((r0["p_spiral"] <= 0) | (r0["p_spiral"] >= 1)).sum())
+    numbers.update(acc_min=acc_min, acc_max=acc_max, err_lo=1 - acc_max, err_hi=1 - acc_min,
+                   paper_acc_t3=paper_accuracy(3), paper_acc_t4=paper_accuracy(4), n_constant=n_const,
+                   n_first=len(r0), acc_word=accuracy_word(acc_min, acc_max))
     return show, titles, numbers
+
+
+#: accuracy above which chapter 9 calls its networks "accurate" (Dhar & Shamir's were about
+#: 0.95); below :data:`GUESS_ACCURACY` a network is "barely better than guessing"
+ACCURATE = 0.85
+GUESS_ACCURACY = 0.6
+
+
+def accuracy_word(acc_min: float, acc_max: float) -> str:
+    """How good the first repeat's networks are, for the text: "accurate" when even the worst
+    reaches :data:`ACCURATE`, "barely better than guessing" when even the best stays below
+    :data:`GUESS_ACCURACY`, "of mixed accuracy" otherwise."""
+    if not (np.isfinite(acc_min) and np.isfinite(acc_max)):
+        return "not measured"
+    if acc_min >= ACCURATE:
+        return "accurate"
+    if acc_max < GUESS_ACCURACY:
+        return "barely better than guessing"
+    return "of mixed accuracy"
+
+
+def level_text(level: float) -> str:
+    """A significance level for the text: ``0.05`` as "0.05", ``1e-5`` as "10⁻⁵"."""
+    exp = np.log10(level)
+    if level < 1e-3 and abs(exp - round(exp)) < 1e-9:
+        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return "10" + str(round(exp)).translate(sup)
+    return f"{level:g}"
+
+
+def direction_word(n_match: int, n_dir: int, p: float, level: float = SIGNIFICANCE) -> str:
+    """Do the shifts go the way the favoured class predicts more often than chance (sign test
+    ``p``)?  "significantly more often than chance", "significantly less often than chance" or
+    "about as often as chance would"; "not measured" without experiments."""
+    if n_dir == 0 or not np.isfinite(p):
+        return "not measured"
+    if p < level:
+        return "significantly more often than chance" if n_match > n_dir / 2 else "significantly less often than chance"
+    return "about as often as chance would"
 
 
 def control_verdict(frac_significant: float, n_control: int) -> str:
@@ -304,6 +351,7 @@ def binomial_summary(results: pd.DataFrame, summary: pd.DataFrame) -> dict[str, 
     the way the favoured class predicts (``n_match``, sign test ``match_p``), the share the
     binomial test calls significant at :data:`SIGNIFICANCE` (``frac_sig_conf``) and at
     :data:`STRICT_LEVEL` (``frac_p5_conf``), and their mean absolute shift (``shift_abs``).
+    ``match_word`` (:func:`direction_word`), ``strict_text`` (:data:`STRICT_LEVEL` as text).
     The same shares for the controls (reference but no favoured class: ``frac_sig_ctrl``,
     ``frac_p5_ctrl``, ``n_ctrl``) with :func:`control_verdict` (``ctrl_verdict``); the range of
     the same-region networks' repeat-to-repeat sd of p(spiral) (``base_sd_min``/``_max``); the
@@ -318,9 +366,10 @@ def binomial_summary(results: pd.DataFrame, summary: pd.DataFrame) -> dict[str, 
     ps = paper_summary()
     n_spiral = ps["fp"] + ps["tp"]
     return {
-        "significance": SIGNIFICANCE, "strict_level": STRICT_LEVEL,
+        "significance": SIGNIFICANCE, "strict_level": STRICT_LEVEL, "strict_text": level_text(STRICT_LEVEL),
         "n_dir": len(dirn), "n_match": int(match.sum()),
         "match_p": binom_pvalue(int(match.sum()), len(dirn), 0.5),
+        "match_word": direction_word(int(match.sum()), len(dirn), binom_pvalue(int(match.sum()), len(dirn), 0.5)),
         "frac_sig_conf": _mean(dirn["p_value"] < SIGNIFICANCE), "n_conf": len(dirn),
         "frac_sig_ctrl": frac_ctrl, "n_ctrl": len(ctrl),
         "frac_p5_conf": _mean(dirn["p_value"] < STRICT_LEVEL), "frac_p5_ctrl": _mean(ctrl["p_value"] < STRICT_LEVEL),
@@ -352,12 +401,13 @@ def repeat_spread(results: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.Data
     """Table 9.6 and the numbers of the repeat section.
 
     Per experiment of :data:`REPEAT_TABLES`: repeats, test galaxies, mean, sd and maximum of
-    the misclassified ellipticals, mean and sd of the misclassified spirals, and the sd of
-    p(spiral).  Numbers: Dhar & Shamir's 100-fold repeat of Table 6
+    the misclassified ellipticals ("ellipticals missed"), mean and sd of the misclassified
+    spirals ("spirals missed"), and the sd of p(spiral).  Numbers: Dhar & Shamir's 100-fold repeat of Table 6
     (:data:`galbias.reference.DS_REPEATS`): means, their "±" (``paper_*_pm``), the run-to-run
     sd implied if "±" is a standard error (``paper_fp6_sd``, ``paper_fn6_sd``) and as a
-    percentage of their test set (``paper_sd_frac``, ``paper_sd_frac2``); and the largest sd
-    of p(spiral) here (``rep_sd_max``).
+    percentage of their test set (``paper_sd_frac``, ``paper_sd_frac2``); the largest sd
+    of p(spiral) here (``rep_sd_max``) and :func:`scale_word` of it against the mean absolute
+    shift of the experiments with a favoured class (``rep_vs_shift``).
     """
     rows = {}
     for tab in REPEAT_TABLES:
@@ -368,15 +418,29 @@ def repeat_spread(results: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.Data
         s, runs = summary.loc[name], results[results["experiment"] == name]
         rows[experiment_label(s["train_spiral"], s["train_elliptical"], s["test_region"])] = {
             "repeats": int(s["n_repeats"]), "test galaxies": int(s["n_test"]),
-            "misclassified ellipticals: mean": float(s["fp_mean"]), "sd": _sd(runs["fp"]), "max": int(s["fp_max"]),
-            "misclassified spirals: mean": float(s["fn_mean"]), "sd.": _sd(runs["fn"]),
-            "p(spiral) sd": float(s["p_spiral_sd"])}
+            "ellipticals missed: mean": float(s["fp_mean"]), "ellipticals missed: sd": _sd(runs["fp"]),
+            "ellipticals missed: max": int(s["fp_max"]), "spirals missed: mean": float(s["fn_mean"]),
+            "spirals missed: sd": _sd(runs["fn"]), "p(spiral) sd": float(s["p_spiral_sd"])}
     rep = pd.DataFrame.from_dict(rows, orient="index")
     pr, root_n = DS_REPEATS[6], float(np.sqrt(DS_SETUP["n_repeats"]))
     n_t6 = float(DS_CONFUSION.loc[6, ["tn", "fp", "fn", "tp"]].sum())
+    has_ref = results["reference"].fillna("") != ""
+    shifts = results.loc[has_ref & results["favoured"].isin(["spiral", "elliptical"]), "delta_p_spiral"].abs()
+    rep_sd_max = float(rep["p(spiral) sd"].max()) if len(rep) else float("nan")
     return rep, {
+        "rep_vs_shift": scale_word(rep_sd_max, _mean(shifts)),
         "paper_fp6": pr["fp_mean"], "paper_fp6_pm": pr["fp_pm"], "paper_fn6": pr["fn_mean"],
         "paper_fn6_pm": pr["fn_pm"], "paper_fp6_sd": pr["fp_pm"] * root_n, "paper_fn6_sd": pr["fn_pm"] * root_n,
         "paper_sd_frac": 100 * pr["fp_pm"] * root_n / n_t6, "paper_sd_frac2": 100 * pr["fn_pm"] * root_n / n_t6,
-        "rep_sd_max": float(rep["p(spiral) sd"].max()) if len(rep) else float("nan"),
+        "rep_sd_max": rep_sd_max,
     }
+
+
+def scale_word(a: float, b: float) -> str:
+    """``a`` against ``b`` in orders of magnitude: "the same order as" within a factor of 3,
+    "larger than" or "smaller than" beyond it; "not comparable with" when either is not a
+    positive number."""
+    if not (np.isfinite(a) and np.isfinite(b)) or a <= 0 or b <= 0:
+        return "not comparable with"
+    r = a / b
+    return "the same order as" if 1 / 3 <= r <= 3 else ("larger than" if r > 3 else "smaller than")

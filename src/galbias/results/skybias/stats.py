@@ -16,7 +16,8 @@ from scipy import stats
 from ...reference import DS_CONFUSION, DS_TABLE16
 from .design import favoured
 
-__all__ = ["SIGNIFICANCE", "add_binomial_tests", "anisotropy", "binom_pvalue", "confusion", "dependence_verdict",
+__all__ = ["SIGNIFICANCE", "add_binomial_tests", "anisotropy", "binom_pvalue", "class_region_pvalue", "confusion",
+           "dependence_verdict",
            "paper_summary", "region_dependence", "summarize", "summary_table", "swap_contrast"]
 
 #: the significance level used throughout chapter 9 (tests, verdicts, "share significant")
@@ -137,7 +138,8 @@ def anisotropy(df: pd.DataFrame) -> pd.DataFrame:
                 ka, na = ra["fp"] + ra["tp"], ra["tn"] + ra["fp"] + ra["fn"] + ra["tp"]
                 kb, nb = rb["fp"] + rb["tp"], rb["tn"] + rb["fp"] + rb["fn"] + rb["tp"]
                 tab = np.array([[ka, na - ka], [kb, nb - kb]])
-                p = float(stats.chi2_contingency(tab, correction=False)[1]) if tab.sum(axis=0).min() > 0 else np.nan
+                # a network that calls every galaxy of both regions the same class shows no dependence: p = 1
+                p = float(stats.chi2_contingency(tab, correction=False)[1]) if tab.sum(axis=0).min() > 0 else 1.0
                 rows.append({"repeat": rep, "training": tr, "group": ra["group"], "train_mode": ra["train_mode"],
                              "train_spiral": ra["train_spiral"], "train_elliptical": ra["train_elliptical"],
                              "region_a": a, "region_b": b, "p_spiral_a": ka / na, "p_spiral_b": kb / nb,
@@ -205,37 +207,70 @@ def region_dependence(y_true: np.ndarray, y_pred: np.ndarray, region: np.ndarray
                      "p_value": binom_pvalue(k, int(m.sum()), pooled)})
     tests = {}
     for name, sel in (("chi2_all", np.ones(len(t), bool)), ("chi2_disk", t == 1), ("chi2_smooth", t == 0)):
-        tab = pd.crosstab(reg[sel], p[sel]).reindex(columns=[0, 1], fill_value=0).to_numpy()
-        ok = tab.sum(axis=0) > 0
-        tests[name] = float(stats.chi2_contingency(tab[:, ok], correction=False)[1]) if ok.sum() == 2 and len(tab) > 1 \
-            else float("nan")
+        tests[name] = class_region_pvalue(p[sel], reg[sel])
     return pd.DataFrame(rows).set_index("region"), tests
 
 
-def dependence_verdict(p_labels: float, p_ce: float, p_ddb: float, level: float = SIGNIFICANCE) -> str:
-    """One sentence on the region dependence among true disks (chi-squared p-values of
-    :func:`region_dependence`) of the volunteer labels, the cross-entropy network and DDB,
-    at significance ``level``; NaN p-values are reported as "not measured"."""
-    def sig(p: float) -> str:
-        return "not measured" if not np.isfinite(p) else ("significant" if p < level else "not significant")
+def class_region_pvalue(pred: np.ndarray, region: np.ndarray) -> float:
+    """Chi-squared p-value (no continuity correction) of predicted class (0/1) against region.
 
-    lab = {"significant": "the volunteer labels recognise a different share of the true disks in different "
-                          "regions, so the resolution bias becomes an apparent anisotropy where the seeing differs",
-           "not significant": "the volunteer labels show no significant region dependence among the true disks "
-                              "at this sample size",
-           "not measured": "the volunteer labels were not measured"}[sig(p_labels)]
-    s_ce, s_ddb = sig(p_ce), sig(p_ddb)
-    if "not measured" in (s_ce, s_ddb):
+    When every galaxy gets the same predicted class the share called disk is identical (0 or 1)
+    in every region: the statistic is 0 and the p-value 1 -- the classifier cannot depend on the
+    region (``scipy`` would return NaN for the empty column).  NaN only when the test is
+    undefined: no galaxy, or galaxies from a single region.
+    """
+    pred = np.asarray(pred).astype(int)
+    region = np.asarray(region)
+    if len(pred) == 0 or len(np.unique(region)) < 2:
+        return float("nan")
+    tab = pd.crosstab(region, pred).reindex(columns=[0, 1], fill_value=0).to_numpy()
+    if (tab.sum(axis=0) == 0).any():
+        return 1.0
+    return float(stats.chi2_contingency(tab, correction=False)[1])
+
+
+def dependence_verdict(p_labels: float, p_ce: float, p_ddb: float, level: float = SIGNIFICANCE,
+                       p_labels_smooth: float = float("nan"), p_ce_smooth: float = float("nan"),
+                       p_ddb_smooth: float = float("nan"), constant: tuple[str, ...] = ()) -> str:
+    """One sentence on the region dependence of the volunteer labels, the cross-entropy network
+    and DDB at significance ``level``: chi-squared p-values of :func:`region_dependence` among
+    the true disks (``p_labels``, ``p_ce``, ``p_ddb``) and, where given, among the true smooth
+    galaxies (``*_smooth``).  A classifier depends on the region when either class does.
+    ``constant`` names (``"ce"``, ``"ddb"``) the networks that give every galaxy the same class,
+    which the sentence says (they cannot depend on the region).  NaN p-values among the true disks
+    are reported as "not measured"."""
+    def part(name: str, p_disk: float, p_smooth: float, plural: bool = False) -> tuple[str, bool | None]:
+        if not np.isfinite(p_disk):
+            return f"{name} could not be measured", None
+        where = [c for c, pv in (("true disks", p_disk), ("true smooth galaxies", p_smooth))
+                 if np.isfinite(pv) and pv < level]
+        if where:
+            return f"{name} depend{'' if plural else 's'} on the region among the {' and the '.join(where)}", True
+        return f"{name} show{'' if plural else 's'} no significant region dependence", False
+
+    lab, lab_sig = part("the volunteer labels", p_labels, p_labels_smooth, plural=True)
+    if lab_sig and np.isfinite(p_labels) and p_labels < level:
+        lab = ("the volunteer labels recognise a different share of the true disks in different regions, so the "
+               "resolution bias becomes an apparent anisotropy where the seeing differs")
+    elif lab_sig is False:
+        lab += " at this sample size"
+    ce, ce_sig = part("the cross-entropy network", p_ce, p_ce_smooth)
+    ddb, ddb_sig = part("DDB", p_ddb, p_ddb_smooth)
+    if ce_sig is None and ddb_sig is None:
         net = "chapter 4's networks were not measured"
-    elif s_ce == "significant" and s_ddb == "not significant":
-        net = "the cross-entropy network inherits a region dependence and DDB does not"
-    elif s_ce == s_ddb == "significant":
-        net = "both networks of chapter 4 depend significantly on the region"
-    elif s_ce == s_ddb == "not significant":
+    elif ce_sig is False and ddb_sig is False:
         net = "neither network of chapter 4 depends significantly on the region"
+    elif ce_sig and ddb_sig is False:
+        inherits = ", so it inherits the labels' region dependence" if lab_sig else ""
+        net = f"{ce}{inherits}, and DDB does not"
     else:
-        net = "DDB depends significantly on the region and the cross-entropy network does not"
-    return f"{lab}; {net} (χ² among true disks, p < {level:g})"
+        net = f"{ce}; {ddb}"
+    notes = {"ce": "the cross-entropy network", "ddb": "DDB"}
+    same = [notes[c] for c in constant if c in notes]
+    if same:
+        net += (f"; {' and '.join(same)} {'gives' if len(same) == 1 else 'give'} every galaxy the same class, so "
+                f"{'it' if len(same) == 1 else 'they'} cannot depend on the region")
+    return f"{lab}; {net} (χ² of predicted class against region within each true class, p < {level:g})"
 
 
 def paper_summary() -> pd.DataFrame:
