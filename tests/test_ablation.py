@@ -77,3 +77,36 @@ def test_a_tiny_ablation_runs_every_method_and_rule(tmp_path):
     assert (tmp_path / "ablation.manifest.json").exists()
     with pytest.raises(KeyError, match="unknown CNN method"):
         ablation._training_set(d, "nope", 0)
+
+
+def _verdict_table(s2_gain: float, frac_ddb: float = 0.6) -> pd.DataFrame:
+    """A hand-made ablation table: three seeds, S1 and S2, DDB and CE, theta factors 0.5/1/2."""
+    rows = []
+    for key, gain in (("S1", 0.30), ("S2", s2_gain)):
+        for seed in range(3):
+            jitter = 0.002 * seed
+            base = {"scenario": ablation.SCENARIOS[key], "seed": seed, "epoch": 1, "selection": "val_loss"}
+            rows.append(base | {"method": "ce_gz2b", "theta_factor": 1.0, "accuracy_truth": 0.6 + jitter,
+                                "disk_fraction": 0.3})
+            for f, acc in ((0.5, 0.6 + gain / 2), (1.0, 0.6 + gain), (2.0, 0.55)):
+                rows.append(base | {"method": "ddb", "theta_factor": f, "accuracy_truth": acc + jitter,
+                                    "disk_fraction": frac_ddb})
+            rows.append(base | {"method": "ddb", "theta_factor": 1.0, "selection": "ema",
+                                "accuracy_truth": 0.6 + gain + jitter, "disk_fraction": frac_ddb})
+    t = pd.DataFrame(rows)
+    for c in ("recall_truth_lowalpha",):
+        t[c] = 0.5
+    return t
+
+
+def test_verdict_words_follow_the_numbers():
+    w = ablation.verdict_words(_verdict_table(0.10))
+    assert w["S1_gain_word"] == "beats" and w["S2_gain_word"] == "beats"
+    assert w["s2_vs_s1_word"] == "keeps part of its S1 advantage"
+    assert w["theta_word"].startswith("changes the truth accuracy by more than")
+    assert w["S1_degenerate"] == "" and w["ema_word"] == "does as well as"
+    assert w["shape_word"] == "was not compared with"
+    w = ablation.verdict_words(_verdict_table(0.0))
+    assert w["S2_gain_word"] == "ties with" and w["s2_vs_s1_word"] == "loses its S1 advantage"
+    w = ablation.verdict_words(_verdict_table(0.30, frac_ddb=1.0))
+    assert w["s2_vs_s1_word"] == "keeps its S1 advantage" and "learnt one class" in w["S2_degenerate"]

@@ -132,3 +132,27 @@ def test_implied_disk_fractions_flag_impossible_bins():
     assert np.allclose(t["implied true disk fraction"], t["true disk fraction"], atol=0.05)
     t2 = networks.implied_disk_fractions(f, theta=25.0, n_bins=4)  # theta far too large
     assert (t2["implied true disk fraction"] > 1).any()
+
+
+def test_stopping_words():
+    from galbias.results import networks
+
+    near = {"a": {"ddb_peak_acc": 0.91, "ddb_kept_acc": 0.908}, "b": {"ddb_peak_acc": 0.92, "ddb_kept_acc": 0.919}}
+    w = networks.stopping_words(near)
+    assert w["stop_cost_word"] == "costs little" and w["peak_word"].startswith("peaks at or near")
+    far = {"a": {"ddb_peak_acc": 0.95, "ddb_kept_acc": 0.90}, "b": {"ddb_peak_acc": 0.95, "ddb_kept_acc": 0.905}}
+    w = networks.stopping_words(far)
+    assert w["peak_word"].startswith("peaks before") and "0.047" in w["stop_cost_word"]
+    assert networks.stopping_words({"a": {"ddb_peak_acc": np.nan, "ddb_kept_acc": np.nan}})["stop_gap"] != 0
+
+
+def test_low_bin_and_paper_words():
+    from galbias.results import networks
+
+    assert networks.low_bin_word(0.66, 0.49, 2000) == "overshoots"
+    assert networks.low_bin_word(0.30, 0.49, 2000) == "falls short of"
+    assert networks.low_bin_word(0.50, 0.49, 2000) == "matches"
+    assert networks.low_bin_word(0.50, np.nan, 2000) == "cannot be compared with"
+    assert networks.paper_accuracy_word(0.80, 0.01, 0.921, 1500) == "below"
+    assert networks.paper_accuracy_word(0.915, 0.005, 0.921, 1500) == "close to"
+    assert networks.paper_accuracy_word(0.97, 0.001, 0.921, 1500) == "above"

@@ -15,17 +15,20 @@ import pandas as pd
 
 from ..data.binning import binned_fraction
 
-#: one colour per label source, used in every chapter
+#: one colour per label source and method, used in every chapter: the Okabe-Ito palette
+#: (distinguishable with the common colour-vision deficiencies), one hue per method
 COLORS = {
-    "truth": "#222222",
-    "gz2b": "#d95f02",
-    "gz2d": "#7570b3",
-    "ce_gz2b": "#e7298a",
-    "ce_gz2d": "#66a61e",
-    "dcv14": "#e6ab02",
-    "ddb": "#1b9e77",
-    "smooth": "#c0392b",
-    "disk": "#2e86c1",
+    "truth": "#000000",     # black
+    "gz2b": "#E69F00",      # orange
+    "gz2d": "#56B4E9",      # sky blue
+    "ce_gz2b": "#D55E00",   # vermillion
+    "ce_gz2d": "#0072B2",   # blue
+    "ddb": "#009E73",       # bluish green
+    "dcv14": "#CC79A7",     # reddish purple
+    "ddb_shape": "#004D38",  # dark green (chapter 10's two-parameter DDB)
+    "degrade": "#7F7F7F",   # grey (chapter 10's degrade augmentation)
+    "smooth": "#B2182B",    # class colours: red for smooth, blue for disk
+    "disk": "#2166AC",
 }
 
 
@@ -136,8 +139,9 @@ def glue_figure(name: str, fig: Any) -> None:
 
 
 def image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int = 6,
-               size: float = 1.5, row_labels: Sequence[str] | None = None):
-    """A grid of RGB images (uint8 HxWx3) with optional titles."""
+               size: float = 1.5, row_labels: Sequence[str] | None = None, fontsize: float = 10):
+    """A grid of RGB images (uint8 HxWx3) with optional titles (``fontsize`` points; a wide
+    grid is shrunk to the page's column, so labels need more points than a single plot's)."""
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.12), squeeze=False)
@@ -150,10 +154,10 @@ def image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None
         if i < n:
             ax.imshow(images[i], origin="upper", interpolation="nearest")
             if titles is not None:
-                ax.set_title(titles[i], fontsize=7)
+                ax.set_title(titles[i], fontsize=fontsize)
     if row_labels is not None:
         for r, lab in enumerate(row_labels):
-            axes[r, 0].set_ylabel(lab, fontsize=8)
+            axes[r, 0].set_ylabel(lab, fontsize=fontsize)
     fig.tight_layout(pad=0.3)
     return fig
 

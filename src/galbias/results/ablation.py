@@ -542,6 +542,82 @@ def verdict_numbers(table: pd.DataFrame, selection: str = "val_loss") -> dict[st
     return out
 
 
+def _diff_word(d: float, sd: float, up: str, tie: str, down: str) -> str:
+    """``up``/``down`` when the mean difference exceeds two seed sds, else ``tie``."""
+    if not np.isfinite(d):
+        return "could not be measured"
+    sd = sd if np.isfinite(sd) else 0.0
+    return tie if abs(d) <= 2 * sd else (up if d > 0 else down)
+
+
+def verdict_words(table: pd.DataFrame, selection: str = "val_loss") -> dict[str, Any]:
+    """Words for the chapter's prose and summary, computed from :func:`verdict_numbers` and the
+    table, so that the text reads right whichever way the trainings come out.
+
+    - ``<S>_gain_word``: DDB against CE on GZ2B ("beats", "ties with", "falls behind");
+    - ``<S>_degenerate``: a note when DDB calls (almost) every scoring galaxy one class
+      (below 3 % or above 97 % disks), which makes its accuracy a class fraction;
+    - ``s2_vs_s1_word``: how much of its S1 advantage DDB keeps with the simulated volunteers;
+    - ``theta_word``: whether a factor of two in θ moves the accuracy by more than the seed sd;
+    - ``shape_word``: the two-parameter shape against the half-Gaussian in S2;
+    - ``ema_word``: the weight average against the paper's rule for DDB in S2.
+    """
+    v = verdict_numbers(table, selection)
+    out: dict[str, Any] = {}
+    t1 = table[(table["theta_factor"] == 1.0) & (table["selection"] == selection)]
+    for key, name in SCENARIOS.items():
+        out[f"{key}_gain_word"] = _diff_word(v.get(f"{key}_ddb_minus_ce", np.nan),
+                                             v.get(f"{key}_ddb_minus_ce_sd", np.nan),
+                                             "beats", "ties with", "falls behind")
+        frac = t1[(t1["scenario"] == name) & (t1["method"] == "ddb")]["disk_fraction"].mean()
+        out[f"{key}_degenerate"] = (f" (but DDB calls {frac:.0%} of the scoring galaxies disks: it has learnt one "
+                                    "class, and its accuracy is just the share of that class)"
+                                    if np.isfinite(frac) and (frac < 0.03 or frac > 0.97) else "")
+    g1, g2 = v.get("S1_ddb_minus_ce", np.nan), v.get("S2_ddb_minus_ce", np.nan)
+    sd2 = v.get("S2_ddb_minus_ce_sd", np.nan)
+    if not (np.isfinite(g1) and np.isfinite(g2)) or g1 <= 0:
+        out["s2_vs_s1_word"] = "cannot be compared with its S1 result"
+    elif g2 >= g1 - 2 * (sd2 if np.isfinite(sd2) else 0.0):
+        out["s2_vs_s1_word"] = "keeps its S1 advantage"
+    elif g2 > 2 * (sd2 if np.isfinite(sd2) else 0.0):
+        out["s2_vs_s1_word"] = "keeps part of its S1 advantage"
+    else:
+        out["s2_vs_s1_word"] = "loses its S1 advantage"
+    mis = table[(table["method"] == "ddb") & (table["selection"] == selection)]
+    moved = []
+    for key in ("S1", "S2"):
+        sc = mis[mis["scenario"] == SCENARIOS[key]]
+        piv = sc.pivot_table(index="seed", columns="theta_factor", values="accuracy_truth")
+        if 1.0 not in piv.columns:
+            continue
+        for f in (0.5, 2.0):
+            if f in piv.columns:
+                d = (piv[f] - piv[1.0]).to_numpy()
+                sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
+                moved.append(abs(float(d.mean())) > 2 * sd)
+    out["theta_word"] = ("could not be measured" if not moved else
+                         "changes the truth accuracy by more than twice the seed spread" if all(moved) else
+                         "changes the truth accuracy by more than twice the seed spread in some cases only"
+                         if any(moved) else "changes the truth accuracy by no more than twice the seed spread")
+    s2 = t1[t1["scenario"] == SCENARIOS["S2"]]
+    piv = s2.pivot_table(index="seed", columns="method", values="accuracy_truth")
+    if {"ddb", "ddb_shape"} <= set(piv.columns):
+        d = (piv["ddb_shape"] - piv["ddb"]).to_numpy()
+        out["shape_word"] = _diff_word(float(d.mean()), float(d.std(ddof=1)) if d.size > 1 else 0.0,
+                                       "improves on", "ties with", "does worse than")
+    else:
+        out["shape_word"] = "was not compared with"
+    ema = table[(table["scenario"] == SCENARIOS["S2"]) & (table["method"] == "ddb") & (table["theta_factor"] == 1.0)]
+    piv = ema.pivot_table(index="seed", columns="selection", values="accuracy_truth")
+    if {"ema", selection} <= set(piv.columns):
+        d = (piv["ema"] - piv[selection]).to_numpy()
+        out["ema_word"] = _diff_word(float(d.mean()), float(d.std(ddof=1)) if d.size > 1 else 0.0,
+                                     "does better than", "does as well as", "does worse than")
+    else:
+        out["ema_word"] = "was not compared with"
+    return out
+
+
 def selection_table(table: pd.DataFrame, methods: Sequence[str] = ("ddb", "ce_gz2b")) -> pd.DataFrame:
     """Rule x (scenario, method): mean truth accuracy ± seed sd and the mean epoch each rule picked
     (theta factor 1)."""

@@ -222,3 +222,44 @@ def implied_disk_fractions(frame: pd.DataFrame, theta: float, n_bins: int = 5,
         row["true disk fraction"] = float(np.nanmean(t)) if np.isfinite(t).any() else np.nan
         rows.append(row)
     return pd.DataFrame(rows).set_index("alpha bin")
+
+
+def stopping_words(by_epoch: dict[str, dict[str, float]], tol: float = 0.005) -> dict[str, Any]:
+    """Does early stopping keep the epoch where DDB is closest to the truth?  From
+    :func:`truth_by_epoch` of every DDB seed: the mean gap (peak minus kept accuracy), its seed
+    sd, and words for the text.  The gap counts as small when it is below ``tol`` or within
+    two seed sds of zero."""
+    gaps = np.array([d["ddb_peak_acc"] - d["ddb_kept_acc"] for d in by_epoch.values()], dtype=float)
+    if gaps.size == 0 or not np.isfinite(gaps).all():
+        return {"stop_gap": np.nan, "stop_gap_sd": np.nan, "peak_word": "cannot be scored against the truth",
+                "stop_cost_word": "cannot be measured without the truth"}
+    gap = float(gaps.mean())
+    sd = float(gaps.std(ddof=1)) if gaps.size > 1 else 0.0
+    small = gap <= max(tol, 2 * sd)
+    return {"stop_gap": gap, "stop_gap_sd": sd,
+            "peak_word": "peaks at or near the epoch early stopping keeps" if small
+            else "peaks before the epoch early stopping keeps",
+            "stop_cost_word": "costs little" if small else f"costs {gap:.3f} in accuracy against the truth"}
+
+
+def low_bin_word(fraction: float, truth: float, n: int) -> str:
+    """'overshoots', 'falls short of' or 'matches' the true disk fraction of a bin of ``n``
+    galaxies (matches: within two binomial standard deviations)."""
+    if not (np.isfinite(fraction) and np.isfinite(truth)) or n <= 0:
+        return "cannot be compared with"
+    sd = np.sqrt(max(truth * (1 - truth), 1e-12) / n)
+    if abs(fraction - truth) <= 2 * sd:
+        return "matches"
+    return "overshoots" if fraction > truth else "falls short of"
+
+
+def paper_accuracy_word(ours: float, ours_sd: float, paper: float, n: int) -> str:
+    """Our accuracy against the training labels beside the paper's: 'close to' when within two
+    standard deviations (seed sd and the binomial sd of ``n`` test galaxies combined), else
+    'below' or 'above'."""
+    if not (np.isfinite(ours) and np.isfinite(paper)) or n <= 0:
+        return "not comparable with"
+    sd = float(np.hypot(ours_sd if np.isfinite(ours_sd) else 0.0, np.sqrt(ours * (1 - ours) / n)))
+    if abs(ours - paper) <= 2 * sd:
+        return "close to"
+    return "below" if ours < paper else "above"
