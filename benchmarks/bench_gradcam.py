@@ -9,7 +9,7 @@ profile's size, read from a memory-mapped array through ``rows`` as chapter 8 do
 maps/s (from the median time per batch over ``--repeats`` rounds after a warm-up round, the
 methods taking turns batch by batch so that a loaded machine slows them alike) for
 
-- **ours**: :func:`galbias.explain.gradcam_maps` as chapter 8 calls it -- the library's
+- **ours**: :func:`galbias.mgradcam.gradcam_maps` as chapter 8 calls it -- the library's
   ``GradCAM`` at the layer's resolution, receptive-field-aligned upsampling, and gradients
   that stop at the target layer;
 - **ours, library resize**: the same with ``align="library"`` (the library's OpenCV resize);
@@ -102,9 +102,9 @@ def main() -> None:
     print(f"profile {cfg.name}: model {cfg.model} ({count_parameters(model):,} parameters), {size} px images, "
           f"batch {args.batch_size}, {n} images, device {device}, torch threads {torch.get_num_threads()} "
           f"(usable cores {usable_cores()})")
-    print(f"target layer output {explain.feature_size(model, (size, size))} px; receptive-field stride/offset "
-          f"{explain.receptive_field_geometry(model)}; library resize offset "
-          f"{explain.library_offset(model, (size, size)):.1f} px")
+    print(f"target layer output {mgradcam.feature_size(model, (size, size))} px; receptive-field stride/offset "
+          f"{mgradcam.receptive_field_geometry(model)}; library resize offset "
+          f"{mgradcam.library_offset(model, (size, size)):.1f} px")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cache.npy"
@@ -128,9 +128,9 @@ def main() -> None:
                 model(batch_float(b))
 
         fns = {
-            "ours": lambda b: explain.gradcam_maps(model, images, targets[sl[b]], bs, rows=rows[sl[b]],
+            "ours": lambda b: mgradcam.gradcam_maps(model, images, targets[sl[b]], bs, rows=rows[sl[b]],
                                                    device=device),
-            "ours, library resize": lambda b: explain.gradcam_maps(model, images, targets[sl[b]], bs,
+            "ours, library resize": lambda b: mgradcam.gradcam_maps(model, images, targets[sl[b]], bs,
                                                                    rows=rows[sl[b]], device=device,
                                                                    align="library"),
             "plain library": lambda b: plain_library_batch(model, batch_float(b), targets[sl[b]]),
