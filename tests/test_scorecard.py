@@ -72,6 +72,13 @@ def test_rows_from_artifacts(tmp_path):
     assert v[4] == "agrees"                       # accuracy +0.20
     assert v[5] == "agrees"                       # 10% ± 1.5% < 30%
     assert v[6] == "not measured" and "chapter 10" in t["this run"].iloc[6]
+    # with a truth row, a DDB below the truth's CV18 is flagged as over-correcting
+    t1 = pd.concat([t1, _table1({"truth": [{"cv18": 0.15, "cv18_std": 0.01}]})])
+    t1.loc[t1["row"] == "f", ["d_truth", "d_truth_std"]] = [-0.06, 0.01]
+    t1.to_csv(tmp_path / "table1.csv", index=False)
+    v = scorecard.scorecard(tmp_path)["verdict"].tolist()
+    assert v[2] == "agrees, but DDB is below the truth: it over-corrects" and v[3].endswith("over-corrects")
+    assert v[4] == "agrees"
     # a DDB that calls every galaxy a disk gets no verdict on the CV18 claims
     pd.DataFrame({"id": range(4), "split": "eval", "p_disk_ddb": [0.9] * 4}).to_parquet(
         tmp_path / "predictions.parquet")

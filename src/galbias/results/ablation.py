@@ -575,14 +575,15 @@ def verdict_words(table: pd.DataFrame, selection: str = "val_loss") -> dict[str,
                                     if np.isfinite(frac) and (frac < 0.03 or frac > 0.97) else "")
     g1, g2 = v.get("S1_ddb_minus_ce", np.nan), v.get("S2_ddb_minus_ce", np.nan)
     sd2 = v.get("S2_ddb_minus_ce_sd", np.nan)
+    sd2 = sd2 if np.isfinite(sd2) else 0.0
     if not (np.isfinite(g1) and np.isfinite(g2)) or g1 <= 0:
         out["s2_vs_s1_word"] = "cannot be compared with its S1 result"
-    elif g2 >= g1 - 2 * (sd2 if np.isfinite(sd2) else 0.0):
+    elif g2 <= 2 * sd2:
+        out["s2_vs_s1_word"] = "loses its S1 advantage: its gain there is within twice the seed spread"
+    elif g2 >= g1 - 2 * sd2:
         out["s2_vs_s1_word"] = "keeps its S1 advantage"
-    elif g2 > 2 * (sd2 if np.isfinite(sd2) else 0.0):
-        out["s2_vs_s1_word"] = "keeps part of its S1 advantage"
     else:
-        out["s2_vs_s1_word"] = "loses its S1 advantage"
+        out["s2_vs_s1_word"] = "keeps part of its S1 advantage"
     mis = table[(table["method"] == "ddb") & (table["selection"] == selection)]
     moved = []
     for key in ("S1", "S2"):
