@@ -82,13 +82,13 @@ def _theta_row(run: Path) -> dict[str, str]:
         return _missing(claim, paper, "03_theta_fit", 3)
     import json
 
+    from .theta import recovery_word
+
     d = json.loads(path.read_text())
     fit, sd = float(d["theta"]), float(d.get("theta_std", np.nan))
     true, tsd = float(d.get("theta_volunteers", np.nan)), float(d.get("theta_volunteers_std", np.nan))
     if np.isfinite(true):
-        diff = fit - true
-        word = "recovered" if abs(diff) <= 2 * np.hypot(sd, tsd) else (
-            "over-estimated" if diff > 0 else "under-estimated")
+        word = recovery_word(fit, sd, true, tsd)
         ours = f"θ = {_pm(fit, sd, 2)}; the simulated volunteers' own θ: {_pm(true, tsd, 2)}"
     else:
         word, ours = "no truth to check", f"θ = {_pm(fit, sd, 2)}"
