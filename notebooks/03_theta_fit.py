@@ -57,12 +57,8 @@ min_per_bin = 5  # bin counts leaving fewer galaxies per bin than this are skipp
 shape_boot = 20  # bootstrap resamples of the two-parameter shape fit
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-import numpy as np
-
-from galbias.compendium import config, plots, steps, timings
-from galbias.methods.bias import bias_probability
-from galbias.reference import PAPER_SAMPLE, PAPER_THETA
+from galbias.compendium import config, plots, steps, thetaplots, timings
+from galbias.methods.bias import fit_bias_shape
 from galbias.results import theta as chapter
 
 plots.setup()
@@ -89,29 +85,9 @@ labels = steps.load_labels(cfg)
 pool = steps.training_pool(cfg, labels)
 result = chapter.fit_training_theta(labels, cfg.theta_bins, cfg.n_bootstrap, cfg.seed, pool=pool)
 chapter.write_theta(p.artifact("theta.json"), result, steps.theta_params(cfg), p.labels, p.catalog)
-fit, bal = result.fit, result.balanced
-plots.glue_numbers(theta=fit.theta, theta_std=fit.theta_std, f_s=fit.f_s, f_d=fit.f_d, n_bins=fit.n_bins,
-                   n_train=fit.n_objects, per_bin=fit.n_objects / fit.n_bins, red_chi2=fit.reduced_chi2,
-                   paper_theta=PAPER_THETA["ddb"], theta_bal=bal.theta, theta_bal_std=bal.theta_std,
-                   n_bal=bal.n_objects, f_s_bal=bal.f_s,
-                   d_theta_sigma=abs(fit.theta - bal.theta) / np.hypot(fit.theta_std, bal.theta_std))
-
-c = fit.curve
-fig, (ax, axr) = plt.subplots(2, 1, figsize=(6.4, 5.0), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-ax.plot(c["alpha_mid"], c["f_smooth_obs"], ".", ms=3, color=plots.COLORS["gz2b"], alpha=0.6,
-        label=f"GZ2B, {fit.n_bins} equal-count bins")
-grid = np.logspace(np.log10(c["alpha_mid"].min()), np.log10(c["alpha_mid"].max()), 200)
-ax.plot(grid, fit.f_s + fit.f_d * bias_probability(grid, fit.theta), color="k", lw=2,
-        label=rf"fit: $\theta$ = {fit.theta:.2f}, $f_s$ = {fit.f_s:.2f}")
-ax.axhline(fit.f_s, color="k", ls=":", lw=1)
-ax.set_ylabel("fraction labelled smooth")
-ax.set_ylim(0, 1.02)
-ax.legend()
-axr.plot(c["alpha_mid"], c["residual"], ".", ms=3, color="0.4")
-axr.axhline(0, color="k", lw=1)
-plots.alpha_axis(axr)
-axr.set_ylabel("obs − model")
-plots.glue_figure("fig_theta_fit", fig)
+fit = result.fit
+plots.glue_numbers(**chapter.fit_numbers(result))
+plots.glue_figure("fig_theta_fit", thetaplots.fit_figure(fit))
 
 # %% [markdown]
 # ```{glue:figure} fig_theta_fit
@@ -145,56 +121,9 @@ plots.glue_figure("fig_theta_fit", fig)
 
 # %% tags=["hide-input"]
 scan = chapter.bin_scan(labels, bin_counts, min_per_bin, pool=pool)
-spreads = {chapter.UNBALANCED: fit.theta_std, chapter.BALANCED: bal.theta_std}
-centres = {chapter.UNBALANCED: fit.theta, chapter.BALANCED: bal.theta}
-styles = {chapter.UNBALANCED: {"marker": "o", "ls": "-"}, chapter.BALANCED: {"marker": "s", "ls": "--", "mfc": "white"}}
-scans, trends = {}, {}
-fig, (ax, axc) = plt.subplots(1, 2, figsize=(10, 3.6))
-for name, part in scan.groupby("sample", sort=False):
-    scans[name] = chapter.scan_words(part, spreads[name])
-    trends[name] = chapter.chi2_trend(part)
-    ax.axhspan(centres[name] - spreads[name], centres[name] + spreads[name], color="0.88", zorder=0)
-    ax.plot(part["n_bins"], part["theta"], color=plots.COLORS["gz2b"], label=name, **styles[name])
-    axc.plot(part["objects_per_bin"], part["reduced_chi2"], color=plots.COLORS["gz2b"], label=name, **styles[name])
-ax.set_xscale("log")
-ax.set_xlabel("number of equal-count α bins")
-ax.set_ylabel(r"fitted $\theta$")
-ax.legend(fontsize=8)
-axc.axhline(1, color="k", lw=0.8, ls=":")
-axc.axvline(chapter.PAPER_PER_BIN, color="0.5", lw=0.8, ls="--")
-axc.text(chapter.PAPER_PER_BIN, axc.get_ylim()[1], "paper's bins ", va="top", ha="right", fontsize=8, color="0.4")
-axc.set_xscale("log")
-axc.set_yscale("log")
-axc.set_xlabel("galaxies per bin")
-axc.set_ylabel(r"reduced $\chi^2$")
-from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter, ScalarFormatter
-
-for axis, locator in ((ax.xaxis, LogLocator(subs=(1, 2, 5))), (axc.xaxis, LogLocator(subs=(1, 2, 5))),
-                      (axc.yaxis, FixedLocator([0.5, 1, 2, 3, 5, 10, 20, 50, 100, 200]))):
-    axis.set_major_locator(locator)  # plain numbers on the log axes
-    axis.set_major_formatter(ScalarFormatter())
-    axis.set_minor_formatter(NullFormatter())
-fig.tight_layout()
-plots.glue_figure("fig_theta_bins", fig)
-unb_w, bal_w = scans.get(chapter.UNBALANCED, {}), scans.get(chapter.BALANCED, {})
-unb_t, bal_t = trends.get(chapter.UNBALANCED, {}), trends.get(chapter.BALANCED, {})
-plots.glue_numbers(
-    paper_per_bin=chapter.PAPER_PER_BIN, paper_bins=PAPER_SAMPLE["theta_bins"],
-    scan_range_unb=unb_w.get("range", np.nan), scan_word_unb=unb_w.get("word", "not measured"),
-    scan_range_bal=bal_w.get("range", np.nan), scan_word_bal=bal_w.get("word", "not measured"),
-    bins_scan_min=int(scan["n_bins"].min()), bins_scan_max=int(scan["n_bins"].max()),
-    theta_scan_min=float(scan.loc[scan["sample"] == chapter.UNBALANCED, "theta"].min()),
-    theta_scan_max=float(scan.loc[scan["sample"] == chapter.UNBALANCED, "theta"].max()),
-    chi2_few_unb=unb_t.get("chi2_few", np.nan), chi2_many_unb=unb_t.get("chi2_many", np.nan),
-    per_bin_few_unb=unb_t.get("per_bin_few", np.nan), per_bin_many_unb=unb_t.get("per_bin_many", np.nan),
-    chi2_few_bal=bal_t.get("chi2_few", np.nan), chi2_many_bal=bal_t.get("chi2_many", np.nan),
-    per_bin_few_bal=bal_t.get("per_bin_few", np.nan), per_bin_many_bal=bal_t.get("per_bin_many", np.nan),
-    **{f"{key}_bal": val for key, val in chapter.paper_binning_words(bal_t).items()},
-    **{f"{key}_unb": val for key, val in chapter.paper_binning_words(unb_t).items()},
-    bins_like_paper=max(2, round(fit.n_objects / chapter.PAPER_PER_BIN)),
-    summary_bins_short=(unb_w or bal_w or {"depends": "could not be checked for its dependence on the number of bins"})[
-        "depends"],
-    bins_paper_here=PAPER_SAMPLE["theta_bins"], per_bin_paper_here=fit.n_objects / PAPER_SAMPLE["theta_bins"])
+scans, trends = chapter.scan_summaries(scan, result)
+plots.glue_figure("fig_theta_bins", thetaplots.bins_figure(scan, result))
+plots.glue_numbers(**chapter.scan_numbers(scan, scans, trends, fit))
 
 # %% [markdown]
 # ```{glue:figure} fig_theta_bins
@@ -238,9 +167,7 @@ plots.glue_numbers(
 # of this run's would hide it.
 
 # %% tags=["hide-input"]
-plots.table(scan.set_index(["sample", "n_bins"])[["objects_per_bin", "theta", "f_s", "reduced_chi2"]],
-            "Table 3.1. The θ fit for several bin counts (GZ2B labels), on the unbalanced training pool and on the "
-            "balanced training split.", precision=3)
+plots.table(chapter.scan_table(scan), chapter.SCAN_CAPTION, precision=3)
 
 # %% [markdown]
 # ## A second shape parameter, fitted without bins
@@ -253,29 +180,9 @@ plots.table(scan.set_index(["sample", "n_bins"])[["objects_per_bin", "theta", "f
 # smooth at any resolution) is not fitted: the class fractions cannot tell it from $f_s$.
 
 # %% tags=["hide-input"]
-from galbias.data.binning import binned_fraction
-from galbias.methods.bias import bias_shape_probability, fit_bias_shape
-
 shape = fit_bias_shape(pool["alpha"].to_numpy(), pool["gz2b"].to_numpy(), n_boot=shape_boot, seed=cfg.seed)
-obs = binned_fraction(pool["alpha"].to_numpy(), pool["gz2b"].to_numpy() == 0, 40)
-fig, (ax, axr) = plt.subplots(2, 1, figsize=(6.4, 5.0), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-ax.errorbar(obs["alpha_mid"], obs["frac"], yerr=obs["err"], fmt=".", color=plots.COLORS["gz2b"], label="GZ2B, 40 bins")
-models = {"half-Gaussian (k = 2)": (shape.theta_k2, 2.0, shape.f_s_k2),
-          f"k = {shape.k:.2f}": (shape.theta, shape.k, shape.f_s)}
-for (lab, (t_, k_, f_)), ls in zip(models.items(), ("--", "-")):
-    def curve(a, t_=t_, k_=k_, f_=f_):
-        return f_ + (1 - f_) * bias_shape_probability(a, t_, k_)
-
-    ax.plot(grid, curve(grid), ls, color="k", lw=1.6, label=rf"{lab}: $\theta$ = {t_:.2f}")
-    axr.plot(obs["alpha_mid"], obs["frac"] - curve(obs["alpha_mid"].to_numpy()), ls, marker=".", color="0.3", lw=0.8)
-axr.axhline(0, color="k", lw=0.6)
-ax.set_ylabel("fraction labelled smooth")
-ax.legend(fontsize=8)
-plots.alpha_axis(axr)
-axr.set_ylabel("obs − model")
-plots.glue_figure("fig_shape_fit", fig)
-plots.glue_numbers(shape_theta=shape.theta, shape_theta_std=shape.theta_std, shape_k=shape.k, shape_k_std=shape.k_std,
-                   shape_f_s=shape.f_s, shape_theta_k2=shape.theta_k2, shape_daic=shape.delta_aic, shape_boot=shape_boot)
+plots.glue_figure("fig_shape_fit", thetaplots.shape_figure(pool, shape, chapter.alpha_grid(fit.curve)))
+plots.glue_numbers(**chapter.shape_numbers(shape, shape_boot))
 
 # %% [markdown]
 # ```{glue:figure} fig_shape_fit
@@ -307,16 +214,8 @@ plots.glue_numbers(shape_theta=shape.theta, shape_theta_std=shape.theta_std, sha
 # %% tags=["hide-input"]
 dc, pred = chapter.fit_dcv14_split(labels, theta0=fit.theta, seed=cfg.seed)
 chapter.write_dcv14(p.artifact("dcv14.json"), p.artifact("dcv14_predictions.parquet"), dc, pred, cfg.seed, p.labels)
-test = labels[labels["split"] == "test"]
-plots.glue_numbers(theta_dcv14=dc.theta, dcv14_iter=dc.n_iter, paper_theta_dcv14=PAPER_THETA["dcv14"],
-                   dcv14_disk_frac=float(pred.loc[pred["split"] == "test", "dcv14"].astype(float).mean()),
-                   gz2b_disk_frac_test=float((test["gz2b"] == 1).mean()))
-
-fig, ax = plt.subplots(figsize=(6.0, 3.4))
-ax.plot(dc.loglik_trace, color=plots.COLORS["dcv14"])
-ax.set_xlabel("EM iteration")
-ax.set_ylabel("log-likelihood")
-plots.glue_figure("fig_dcv14_trace", fig)
+plots.glue_numbers(**chapter.dcv14_numbers(dc, pred, labels))
+plots.glue_figure("fig_dcv14_trace", thetaplots.dcv14_trace_figure(dc))
 
 # %% [markdown]
 # ```{glue:figure} fig_dcv14_trace
@@ -341,14 +240,10 @@ plots.glue_figure("fig_dcv14_trace", fig)
 
 # %% tags=["remove-cell"]
 comp = chapter.comparison_table(result, dc)
-vol = result.volunteers
-plots.glue_numbers(theta_true=vol.theta if vol else np.nan, theta_true_std=vol.theta_std if vol else np.nan,
-                   floor_true=vol.f_s if vol else np.nan, true_fs=result.true_f_s)
+plots.glue_numbers(**chapter.truth_numbers(result))
 
 # %% tags=["hide-input"]
-plots.table(comp, "Table 3.2. The estimates of θ side by side. The last row needs the truth and exists only "
-            "for the simulated survey; f_s in that row is the true smooth fraction of the training set.",
-            precision=3)
+plots.table(comp, chapter.COMPARISON_CAPTION, precision=3)
 
 # %% [markdown]
 # The simulated volunteers' own bias corresponds to $\theta$ = {glue:text}`theta_true:.2f` ±

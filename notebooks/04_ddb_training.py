@@ -61,7 +61,8 @@ from galbias.compendium import config, plots, steps, timings
 from galbias.data.catalog import has_truth
 from galbias.methods.models import build_model, count_parameters
 from galbias.methods.train import select_device
-from galbias.results import networks, scorecard, table1
+from galbias.results import ddb_report, networks
+from galbias.results.curves import truth_curves
 from galbias.results.frames import evaluation_frame
 
 plots.setup()
@@ -70,7 +71,7 @@ p = config.paths(cfg)
 labels = steps.load_labels(cfg)
 theta = float(steps.load_theta(cfg)["theta"])
 truth_known = has_truth(labels)
-TITLES = {n.name: n.title for n in networks.NETWORKS}
+TITLES = ddb_report.TITLES
 plots.glue_numbers(run_time=timings.note("04_ddb_training"))
 
 # %% [markdown]
@@ -133,26 +134,8 @@ results = networks.train_all(cfg, labels, theta, cache, p.root, reuse_from=[p.ba
                              progress=True)
 trainings = networks.members(cfg.n_seeds)
 hist = {m.name: results[m.name].history_frame() for m in trainings}
-plots.glue_numbers(train_minutes=sum(r.seconds for r in results.values()) / 60, n_trainings=len(trainings),
-                   n_seeds=cfg.n_seeds, seed_list=", ".join(str(m.seed(cfg)) for m in trainings if m.network.name == "ddb"),
-                   **{f"best_epoch_{n}": r.best_epoch for n, r in results.items()},
-                   **{f"epochs_{n}": r.epochs_run for n, r in results.items()})
-
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-for ax, net in zip(axes, networks.NETWORKS):
-    for m in (t for t in trainings if t.network is net):
-        h = hist[m.name]
-        first = m.k == 0
-        ax.plot(h["epoch"], h["train_loss"], "o-", ms=3, color="0.2", alpha=1 if first else 0.45,
-                label="training" if first else None)
-        ax.plot(h["epoch"], h["val_loss"], "s--", ms=3, color=plots.COLORS[net.name], alpha=1 if first else 0.45,
-                label="validation" if first else None)
-        ax.axvline(results[m.name].best_epoch, color="0.6", ls=":", lw=1)
-    ax.set_title(net.title)
-    ax.set_xlabel("epoch")
-axes[0].set_ylabel("loss")
-axes[0].legend()
-plots.glue_figure("fig_learning", fig)
+plots.glue_numbers(**ddb_report.training_numbers(cfg, trainings, results))
+plots.glue_figure("fig_learning", plots.learning_curves(trainings, hist, results))
 
 # %% [markdown]
 # ```{glue:figure} fig_learning
@@ -247,31 +230,16 @@ plots.glue_numbers(**networks.low_alpha_fractions(both["alpha"].to_numpy(), seri
 # network finds) and the **excess disk fraction** (its disk fraction minus the true one).
 
 # %% tags=["hide-input"]
-from galbias.results.curves import truth_curves
-
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+curves = None
 if truth_known and have_eval:
-    groups = {"gz2b": ["gz2b"], "dcv14": ["dcv14"]}
-    groups.update({n.name: [m.name for m in trainings if m.network is n] for n in networks.NETWORKS})
-    curves = truth_curves(both, groups, n_bins=10, n_boot=cfg.n_bootstrap, seed=cfg.seed)
+    curves = truth_curves(both, ddb_report.curve_groups(trainings), n_bins=10, n_boot=cfg.n_bootstrap, seed=cfg.seed)
     plots.plot_truth_curves(axes, curves, labels={"gz2b": "GZ2B labels", "dcv14": "DCV14 on GZ2B", **TITLES})
     axes[1].legend(fontsize=8)
-    lo = curves[curves["bin"] == 0].set_index("key")
-    hi = curves[curves["bin"] == curves["bin"].max()].set_index("key")
-    plots.glue_numbers(**{f"rec_lo_{k}": lo.loc[k, "recall"] for k in groups},
-                       **{f"rec_lo_sd_{k}": lo.loc[k, "recall_sd"] for k in groups},
-                       **{f"rec_hi_{k}": hi.loc[k, "recall"] for k in groups},
-                       **{f"exc_lo_{k}": lo.loc[k, "excess"] for k in groups},
-                       **{f"exc_hi_{k}": hi.loc[k, "excess"] for k in groups},
-                       alpha_lo_bin=float(lo["alpha_mid"].iloc[0]), alpha_hi_bin=float(hi["alpha_mid"].iloc[0]))
 else:
     for ax in axes:
-        ax.text(0.5, 0.5, "needs the truth and the evaluation sample\n(simulated survey only)", ha="center",
-                va="center")
-        ax.axis("off")
-    plots.glue_numbers(**{f"{q}_{k}": np.nan for q in ("rec_lo", "rec_lo_sd", "rec_hi", "exc_lo", "exc_hi")
-                          for k in ("gz2b", "dcv14", "ce_gz2b", "ce_gz2d", "ddb")},
-                       alpha_lo_bin=np.nan, alpha_hi_bin=np.nan)
+        plots.empty_panel(ax, "needs the truth and the evaluation sample\n(simulated survey only)")
+plots.glue_numbers(**ddb_report.curve_end_numbers(curves))
 plots.glue_figure("fig_truth_curves", fig)
 
 # %% [markdown]
@@ -304,29 +272,8 @@ plots.glue_figure("fig_truth_curves", fig)
 # on the validation set — a number the training never uses.
 
 # %% tags=["hide-input"]
-by_epoch = {m.name: networks.truth_by_epoch(hist[m.name], results[m.name].best_epoch)
-            for m in trainings if m.network.name == "ddb"}
-plots.glue_numbers(**{k: float(np.mean([d[k] for d in by_epoch.values()])) for k in ("ddb_peak_acc", "ddb_kept_acc")},
-                   ddb_peak_epochs=", ".join(str(d["ddb_peak_epoch"]) for d in by_epoch.values()),
-                   ddb_kept_epochs=", ".join(str(results[n].best_epoch) for n in by_epoch),
-                   ddb_peak_sd=float(np.std([d["ddb_peak_acc"] for d in by_epoch.values()], ddof=1))
-                   if len(by_epoch) > 1 else np.nan,
-                   ddb_kept_sd=float(np.std([d["ddb_kept_acc"] for d in by_epoch.values()], ddof=1))
-                   if len(by_epoch) > 1 else np.nan,
-                   **networks.stopping_words(by_epoch))
-fig, ax = plt.subplots(figsize=(6.0, 3.4))
-if truth_known:
-    for m in trainings:
-        h = hist[m.name]
-        ax.plot(h["epoch"], h["val_acc_truth"], "o-", ms=3, color=plots.COLORS[m.network.name],
-                alpha=1 if m.k == 0 else 0.4, label=TITLES[m.network.name] if m.k == 0 else None)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation accuracy against the truth")
-    ax.legend(fontsize=8)
-else:
-    ax.text(0.5, 0.5, "no truth for real data", ha="center", va="center")
-    ax.axis("off")
-plots.glue_figure("fig_truth_by_epoch", fig)
+plots.glue_numbers(**ddb_report.stopping_numbers(trainings, hist, results))
+plots.glue_figure("fig_truth_by_epoch", plots.truth_by_epoch(trainings, hist, truth_known))
 
 # %% [markdown]
 # ```{glue:figure} fig_truth_by_epoch
@@ -349,21 +296,7 @@ plots.glue_figure("fig_truth_by_epoch", fig)
 # %% tags=["remove-cell"]
 bal = evaluation_frame(labels, pred, splits=("val", "test"))
 implied = networks.implied_disk_fractions(bal, theta, n_bins=5)
-theta_doc = steps.load_theta(cfg)
-plots.glue_numbers(implied_max=float(implied["implied true disk fraction"].max()),
-                   implied_argmax=int(implied["implied true disk fraction"].idxmax()),
-                   n_over_one=int((implied["implied true disk fraction"] > 1).sum()),
-                   ddb_bin1=float(implied.iloc[0].get("DDB on GZ2B: disk fraction", np.nan)),
-                   truth_bin1=float(implied.iloc[0]["true disk fraction"]),
-                   ddb_dev_rest=float((implied["DDB on GZ2B: disk fraction"] - implied["true disk fraction"]).iloc[1:]
-                                      .abs().max()) if truth_known else np.nan,
-                   theta_bal=float(theta_doc.get("theta_balanced", np.nan)),
-                   theta_vol=float(theta_doc.get("theta_volunteers", np.nan)),
-                   fs_fit=float(theta_doc["f_s"]), fs_true=float(theta_doc.get("true_f_s", np.nan)),
-                   ddb_bin1_word=networks.low_bin_word(float(implied.iloc[0].get("DDB on GZ2B: disk fraction", np.nan)),
-                                                       float(implied.iloc[0]["true disk fraction"]),
-                                                       int(len(bal) / len(implied))),
-                   n_bins_implied=len(implied))
+plots.glue_numbers(**ddb_report.implied_numbers(implied, len(bal), steps.load_theta(cfg), truth_known))
 
 # %% tags=["hide-input"]
 plots.table(implied, "Table 4.2. What the bias model asks of DDB on the balanced validation and test splits "
@@ -398,24 +331,7 @@ plots.table(implied, "Table 4.2. What the bias model asks of DDB on the balanced
 # exactly) is where DDB should reach its ceiling.
 
 # %% tags=["remove-cell"]
-n_test = int(len(test))
-plots.glue_numbers(
-    **{f"acc_{n.name}": float(metrics.loc[n.title, "accuracy"]) for n in networks.NETWORKS},
-    **{f"acc_sd_{n.name}": float(spread.loc[n.title, "accuracy"]) if cfg.n_seeds > 1 else np.nan
-       for n in networks.NETWORKS},
-    paper_acc_c=table1.paper_table1().loc["c", "accuracy"], paper_acc_d=table1.paper_table1().loc["d", "accuracy"],
-    word_c=networks.paper_accuracy_word(float(metrics.loc[TITLES["ce_gz2b"], "accuracy"]),
-                                        float(spread.loc[TITLES["ce_gz2b"], "accuracy"]),
-                                        float(table1.paper_table1().loc["c", "accuracy"]), n_test),
-    word_d=networks.paper_accuracy_word(float(metrics.loc[TITLES["ce_gz2d"], "accuracy"]),
-                                        float(spread.loc[TITLES["ce_gz2d"], "accuracy"]),
-                                        float(table1.paper_table1().loc["d", "accuracy"]), n_test),
-    gain_word=scorecard.compare(float(metrics.loc[TITLES["ddb"], "accuracy (truth)"]
-                                      - metrics.loc[TITLES["ce_gz2b"], "accuracy (truth)"]),
-                                float(np.hypot(spread.loc[TITLES["ddb"], "accuracy (truth)"],
-                                               spread.loc[TITLES["ce_gz2b"], "accuracy (truth)"]))
-                                if cfg.n_seeds > 1 else np.nan, "positive"),
-    gain=float(metrics.loc[TITLES["ddb"], "accuracy (truth)"] - metrics.loc[TITLES["ce_gz2b"], "accuracy (truth)"]))
+plots.glue_numbers(**ddb_report.verdict_numbers(metrics, spread, len(test), cfg.n_seeds))
 
 # %% [markdown]
 # ## Verdict: this survey against the paper

@@ -54,11 +54,6 @@ n_null = 50  # random permutations of the labels for the test split's CV18 noise
 floor_perms = 10  # within-cell permutations behind every row's cv18_floor and cv14_floor
 
 # %% tags=["hide-input"]
-import numpy as np
-import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-
 from galbias.compendium import config, plots, steps, timings
 from galbias.data.catalog import has_truth
 from galbias.results import scorecard, table1
@@ -72,7 +67,6 @@ dc = steps.load_dcv14(cfg)
 frame = table1.label_frame(labels, pred, dc, split="test", n_seeds=cfg.n_seeds)
 have_eval = bool((labels["split"] == "eval").any())
 truth_known = has_truth(labels)
-alpha = frame["alpha"].to_numpy(dtype=float)
 ours = "simulated survey (this run)" if truth_known else "real GZ2 (this run)"
 plots.glue_numbers(**table1.settings_numbers(len(frame), cfg, int((labels["split"] == "eval").sum())),
                    run_time=timings.note("05_table1"))
@@ -205,14 +199,7 @@ if have_eval and truth_known:
     scan = table1.depth_scan(ev_frame, cfg, "truth")
 else:
     scan = table1.depth_scan(frame, cfg, "gz2b", depths=(0, 1, 2, 3))
-s3 = scan.set_index("L")
-deep = scan[scan["L"] > 0]
-plots.glue_numbers(scan_key="truth" if have_eval and truth_known else "GZ2B labels",
-                   scan_ratio_L3=float(s3.loc[3, "CV18 / floor"]) if 3 in s3.index else np.nan,
-                   scan_ratio_max=float(scan["CV18 / floor"].iloc[-1]), scan_L_max=int(scan["L"].iloc[-1]),
-                   scan_ratio_min=float(deep["CV18 / floor"].min()), scan_L_min=int(deep.loc[deep["CV18 / floor"].idxmin(), "L"]),
-                   scan_verdict="no depth brings the truth down to its floor" if deep["CV18 / floor"].min() > 1.5
-                   else "a deeper tree brings the truth close to its floor")
+plots.glue_numbers(**table1.depth_numbers(scan, "truth" if have_eval and truth_known else "GZ2B labels"))
 
 # %% tags=["hide-input"]
 plots.table(scan.set_index("L"), "Table 5.3. CV18 of the true classes of the evaluation sample (real data: the "
@@ -262,22 +249,7 @@ plots.table(conv.set_index("true disk fraction"), "Table 5.4. CV18 (B = 8, L = 3
 
 # %% tags=["hide-input"]
 fig_frame = ev_frame if have_eval and truth_known else frame
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), sharey=True)
-panels = [["gz2b", "gz2d", "truth"], ["ce_gz2b", "ce_gz2d", "dcv14", "ddb", "truth"]]
-fa = fig_frame["alpha"].to_numpy(dtype=float)
-for ax, keys in zip(axes, panels):
-    for k in keys:
-        y = fig_frame[k]
-        ok = y.notna().to_numpy()
-        if ok.any():
-            plots.plot_fraction_vs_alpha(ax, fa[ok], {k: y[ok].to_numpy(dtype=int) == 1}, n_bins=n_alpha_bins,
-                                         labels=table1.LABEL_NAMES)
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
-axes[0].set_ylabel("fraction disk")
-axes[0].set_title("labels")
-axes[1].set_title("trained methods (seed 0)")
-plots.glue_figure("fig_t1_disk_vs_alpha", fig)
+plots.glue_figure("fig_t1_disk_vs_alpha", plots.table1_disk_vs_alpha(fig_frame, n_alpha_bins))
 plots.glue_numbers(**table1.end_bin_fractions(fig_frame, n_alpha_bins),
                    fig_sample="evaluation sample" if fig_frame is not frame else "test split")
 
@@ -304,30 +276,8 @@ plots.glue_numbers(**table1.end_bin_fractions(fig_frame, n_alpha_bins),
 
 # %% tags=["hide-input"]
 plots.glue_numbers(**table1.comparison_numbers(summary, float(null.mean()), floor["paper_floor"]))
-T, paper = summary[summary["sample"] == "test"].set_index("row"), table1.paper_table1()
-fig, ax = plt.subplots(figsize=(7.0, 3.8))
-rows = [r for r in table1.ROW_KEY if r in T.index]
-ypos = np.arange(len(rows))[::-1]
-for yp, r in zip(ypos, rows):
-    c = plots.COLORS[table1.ROW_KEY[r]]
-    ax.errorbar(T.loc[r, "cv18"], yp + 0.12, xerr=T.loc[r, "cv18_std"], fmt="o", color=c, capsize=2)
-    ax.plot(T.loc[r, "cv18_lowref"], yp + 0.12, "x", color=c)
-    if r in paper.index:
-        ax.errorbar(paper.loc[r, "cv18"], yp - 0.12, xerr=paper.loc[r, "cv18_std"], fmt="s", mfc="white", color=c,
-                    capsize=2)
-ax.axvspan(float(np.quantile(null, 0.05)), float(np.quantile(null, 0.95)), color="0.85", zorder=0)
-ax.axvline(floor["paper_floor"], color="0.5", ls=":", lw=1)
-ax.set_yticks(ypos)
-ax.set_yticklabels([table1.LABEL_NAMES[table1.ROW_KEY[r]] for r in rows])
-ax.set_xlabel("CV18 (test split)")
-ax.set_xlim(left=0)
-handles = [Line2D([], [], marker="o", color="0.3", ls="", label=ours + ", thesis convention"),
-           Line2D([], [], marker="x", color="0.3", ls="", label="the same, lowest-α reference"),
-           Line2D([], [], marker="s", mfc="white", color="0.3", ls="", label="paper (real GZ2)"),
-           Patch(color="0.85", label="shuffled labels, this run (5–95%)"),
-           Line2D([], [], color="0.5", ls=":", label="approx. noise floor, paper's sample")]
-ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.2), ncol=2)
-plots.glue_figure("fig_t1_cv18", fig)
+plots.glue_figure("fig_t1_cv18", plots.table1_cv18(summary[summary["sample"] == "test"].set_index("row"),
+                                                   table1.paper_table1(), null, floor["paper_floor"], ours))
 
 # %% [markdown]
 # ```{glue:figure} fig_t1_cv18

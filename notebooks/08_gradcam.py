@@ -41,7 +41,8 @@
 # `galbias.methods.models.target_layer` (the explained layer) and `galbias.results.gradcam` —
 # `predicted_class`, `class_maps`, `write_means`, `seed_spread`, `spread_table` and
 # `spread_numbers` (Table 8.1 and the comparison in words), `light_radii`, `light_profile`,
-# `changed_examples` and `example_tiles` (drawn with `galbias.compendium.plots.image_grid`).
+# `changed_examples` and `example_tiles` (drawn with `galbias.compendium.plots.image_grid`), and
+# the figures `mean_maps_figure`, `radial_figure` and `examples_figure`.
 #
 # **Time to run:** {glue:text}`run_time` (measured; see {doc}`../teaching`).
 #
@@ -62,12 +63,9 @@ align = "receptive_field"  # where the coarse map's cells go; "library": pytorch
 # %% tags=["hide-input"]
 import time
 
-import numpy as np
-import matplotlib.pyplot as plt
-
 from galbias.compendium import config, plots, steps, timings
 from galbias.methods import gradcam as gcam
-from galbias.methods.models import load_model, paper_resnet50
+from galbias.methods.models import load_model
 from galbias.methods.train import select_device
 from galbias.results import gradcam
 from galbias.results.frames import evaluation_frame
@@ -123,12 +121,9 @@ every = gradcam.class_maps(maps, targets, n_radial_bins)
 results = {k: v for k, v in every.items() if k[0] in {net.name for net in NETWORKS}}  # the seed-0 networks
 seed_sd = gradcam.seed_spread(every, {m.name: m.network.name for m in trainings})
 gradcam.write_means(gdir, results)
-paper_px = config.get_profile("paper").image_crop
-rn50 = paper_resnet50()
 plots.glue_numbers(**gradcam.geometry_numbers(model, cache.image_shape), n_test=len(test),
-                   gradcam_seconds=sum(secs.values()), device=str(device), paper_crop_px=paper_px,
-                   paper_lib_offset_px=gcam.library_offset(rn50, (paper_px, paper_px)),
-                   paper_feat_px=gcam.feature_size(rn50, (paper_px, paper_px))[0],
+                   gradcam_seconds=sum(secs.values()), device=str(device),
+                   **gradcam.paper_geometry_numbers(config.get_profile("paper").image_crop),
                    n_trainings=len(trainings), n_seeds_used=len(trainings) // len(NETWORKS),
                    **gradcam.spread_numbers(results, seed_sd=seed_sd))
 
@@ -143,26 +138,7 @@ plots.glue_numbers(**gradcam.geometry_numbers(model, cache.image_shape), n_test=
 
 # %% tags=["hide-input"]
 radii = gradcam.light_radii(test, cfg.image_fov_r90, cfg.image_size, cfg.image_crop)
-circles = ((radii["r50_frac"], ":"), (radii["r90_frac"], "--"))
-half = cache.image_shape[0] / 2
-vmax = np.nanmax([np.nanmax(r.mean) for r in results.values() if np.isfinite(r.mean).any()] or [1.0])
-fig, axes = plt.subplots(2, len(NETWORKS), figsize=(2.35 * len(NETWORKS) + 0.7, 5.3), squeeze=False)
-for j, net in enumerate(NETWORKS):
-    for i, cls in enumerate(gradcam.CLASSES.values()):
-        r, ax = results[net.name, cls], axes[i, j]
-        ax.set_title(f"{net.title}\n{cls}, n = {r.summary.n:,}", fontsize=9)
-        if not r.summary.n:
-            ax.axis("off")
-            ax.text(0.5, 0.5, f"no galaxy\npredicted {cls}", ha="center", va="center", fontsize=9,
-                    transform=ax.transAxes)
-            continue
-        im = ax.imshow(r.mean, origin="upper", cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
-        for rf, ls in circles:
-            if np.isfinite(rf):
-                ax.add_patch(plt.Circle((half - 0.5,) * 2, rf * half, fill=False, color="white", lw=0.9, ls=ls))
-        ax.set(xticks=[], yticks=[])
-        ax.grid(False)
-fig.colorbar(im, ax=axes, shrink=0.7, label="mean GradCAM intensity")
+fig = gradcam.mean_maps_figure(results, radii, cache.image_shape[0])
 plots.glue_figure("fig_mean_maps", fig)
 
 # %% [markdown]
@@ -182,20 +158,7 @@ plots.glue_figure("fig_mean_maps", fig)
 
 # %% tags=["hide-input"]
 light_prof, light_mr = gradcam.light_profile(cache.images, rows, n_radial_bins)
-fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.3), sharey=True)
-for ax, cls in zip(axes, gradcam.CLASSES.values()):
-    for net in NETWORKS:
-        prof = results[net.name, cls].profile
-        ax.plot(prof["r_frac"], prof["mean"], "o-", ms=3.5, color=plots.COLORS[net.name], label=net.title)
-    ax.plot(light_prof["r_frac"], light_prof["mean"] / np.nanmax(light_prof["mean"]) * vmax, color="0.55",
-            ls="--", lw=1, label="mean image brightness (scaled)")
-    for rf, ls in circles:
-        if np.isfinite(rf):
-            ax.axvline(rf, color="0.4", ls=ls, lw=0.8)
-    ax.set(xlabel="distance from centre / half width", title=f"predicted {cls}", xlim=(0, 1))
-axes[0].set_ylabel("mean GradCAM intensity")
-axes[0].legend(fontsize=8, frameon=False)
-fig.tight_layout()
+fig = gradcam.radial_figure(results, light_prof, radii)
 plots.glue_figure("fig_radial", fig)
 plots.glue_numbers(**radii, light_mean_radius=light_mr)
 
@@ -213,14 +176,7 @@ plots.glue_numbers(**radii, light_mean_radius=light_mr)
 # ```
 
 # %% tags=["hide-input"]
-plots.table(gradcam.spread_table(results, seed_sd if seeds else None),
-            "Table 8.1. Extent of the GradCAM maps (seed-0 networks): r̄ is the intensity-weighted mean distance "
-            "from the centre, in units of half the image width (0 = all at the centre, 0.67 = uniform over the "
-            "image's inscribed circle), of the average map (\"r̄ mean map\") and, averaged over galaxies, of the "
-            "individual maps (\"r̄ per galaxy\", with its standard error over galaxies and its standard deviation "
-            "over chapter 4's seeds); \"peak at\" is the radius of the brightest annulus of the average map and "
-            "\"empty\" the number of galaxies whose map is zero everywhere (every weighted feature map negative).",
-            precision=3)
+plots.table(gradcam.spread_table(results, seed_sd if seeds else None), gradcam.SPREAD_CAPTION, precision=3)
 
 # %% [markdown]
 # In units of half the image width, the median half-light radius of the test galaxies lies at
@@ -244,17 +200,7 @@ plots.table(gradcam.spread_table(results, seed_sd if seeds else None),
 
 # %% tags=["hide-input"]
 pick = gradcam.changed_examples(test, n_examples, cfg.seed)
-if len(pick):
-    tiles, titles, row_names = gradcam.example_tiles(cache.images, rows, test, maps, targets, pick)
-    fig = plots.image_grid(tiles, titles, ncols=len(pick), size=1.15, row_labels=row_names)
-    for ax in fig.axes:  # tile labels readable at the page's width (>= 8 pt once the figure is scaled)
-        ax.title.set_fontsize(8.5)
-        ax.yaxis.label.set_fontsize(9)
-    fig.tight_layout(pad=0.3)
-else:
-    fig, ax = plt.subplots(figsize=(6.4, 1.2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, "DDB changed no test galaxy from smooth to disk", ha="center", va="center", fontsize=9)
+fig = gradcam.examples_figure(cache.images, rows, test, maps, targets, pick)
 plots.glue_figure("fig_examples_cam", fig)
 
 # %% [markdown]

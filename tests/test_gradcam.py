@@ -547,3 +547,57 @@ def test_seed_spread_and_its_use_in_the_comparison():
     assert "not included" in rgradcam.spread_numbers(res)["noise_kind"]
     tab = rgradcam.spread_table(res, seed_sd=sd)
     assert tab.loc[("DDB on GZ2B", "disk"), "seed sd"] == pytest.approx(sd["ddb", "disk"])
+
+
+# --- chapter 8's figures ------------------------------------------------------------------------
+
+def test_map_scale_is_the_largest_finite_average_value():
+    maps, targets = class_maps_fixture()
+    res = rgradcam.class_maps(maps, targets, n_bins=4)
+    assert rgradcam.map_scale(res) == pytest.approx(max(np.nanmax(r.mean) for r in res.values()))
+    empty = rgradcam.ClassMaps(np.full((2, 2), np.nan), None, rgradcam.MapSummary(0, *[np.nan] * 4, 0))
+    assert rgradcam.map_scale({("ddb", "disk"): empty}) == 1.0
+
+
+def test_mean_maps_and_radial_figures_have_a_panel_per_network_and_class():
+    import matplotlib.pyplot as plt
+    from galbias.results.networks import by_name
+
+    maps, targets = class_maps_fixture()
+    targets = {**targets, "ddb": np.ones(4, int)}                # DDB predicts no smooth galaxy
+    res = rgradcam.class_maps(maps, targets, n_bins=4)
+    nets = [by_name("ce_gz2b"), by_name("ddb")]
+    radii = {"r50_frac": 0.2, "r90_frac": np.nan}
+    fig = rgradcam.mean_maps_figure(res, radii, 16, networks=nets)
+    panels = fig.axes[:-1]                                      # the last axes is the colour bar
+    assert len(panels) == 4 and panels[0].get_title() == "CE on GZ2B\ndisk, n = 2"
+    assert len(panels[0].patches) == 1                          # only the finite R50 circle
+    assert panels[3].texts[0].get_text() == "no galaxy\npredicted smooth" and not panels[3].images
+    assert panels[0].images[0].get_clim() == (0, pytest.approx(rgradcam.map_scale(res)))
+    light, _ = rgradcam.light_profile(random_images(3, 16, seed=4), n_bins=4)
+    fig2 = rgradcam.radial_figure(res, light, radii, networks=nets)
+    assert [ax.get_title() for ax in fig2.axes] == ["predicted disk", "predicted smooth"]
+    assert len(fig2.axes[0].lines) == 3 + 1                     # two networks, the light, R50
+    plt.close("all")
+
+
+def test_examples_figure_shows_the_tiles_or_a_note():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    imgs = random_images(4, 8, seed=6)
+    frame = pd.DataFrame({"alpha": [1.0, 2.0, 3.0, 4.0], "p_disk_ce_gz2b": [0.1] * 4, "p_disk_ddb": [0.9] * 4})
+    maps = {n: np.zeros((4, 8, 8), np.float16) for n in ("ce_gz2b", "ddb")}
+    targets = {"ce_gz2b": np.zeros(4, int), "ddb": np.ones(4, int)}
+    fig = rgradcam.examples_figure(imgs, np.arange(4), frame, maps, targets, np.array([0, 2]))
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "α=1.0" and fig.axes[0].title.get_fontsize() == 8.5
+    assert fig.axes[2].get_ylabel() == "CE on GZ2B"
+    note = rgradcam.examples_figure(imgs, np.arange(4), frame, maps, targets, np.array([], int))
+    assert "changed no test galaxy" in note.axes[0].texts[0].get_text()
+    plt.close("all")
+
+
+def test_paper_geometry_numbers_and_the_table_caption():
+    assert rgradcam.paper_geometry_numbers(207) == {"paper_crop_px": 207, "paper_lib_offset_px": pytest.approx(7.0),
+                                                    "paper_feat_px": 7}
+    assert rgradcam.SPREAD_CAPTION.startswith("Table 8.1.") and "peak at" in rgradcam.SPREAD_CAPTION

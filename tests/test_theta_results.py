@@ -4,11 +4,15 @@ the simulated volunteers' own and the paper's."""
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import synthetic_catalog
 
+from galbias.compendium import thetaplots
 from galbias.data import catalog as cat_mod
 from galbias.data import labels as lab
 from galbias.reference import PAPER_THETA
@@ -89,12 +93,20 @@ def test_recovery_word_uses_the_scorecards_rule():
     assert ch.recovery_word(9.0, 0.3, np.nan, np.nan) == "not measured"
 
 
-def test_verdict_on_a_synthetic_survey():
+@functools.cache
+def _synthetic_survey_fit():
+    """Labels, the unbalanced training pool and the theta fits of a small synthetic survey
+    (cached: the tests only read them)."""
     c = cat_mod.add_derived(synthetic_catalog(6000, seed=0))
     c["eval_sample"] = np.random.default_rng(0).random(len(c)) < 0.3
     labels = lab.make_labels(c, seed=0)
     pool = lab.unbalanced_training_pool(c, labels)
     res = ch.fit_training_theta(labels, n_bins=20, n_boot=5, seed=0, pool=pool)
+    return labels, pool, res
+
+
+def test_verdict_on_a_synthetic_survey():
+    labels, _, res = _synthetic_survey_fit()
     v = ch.verdict(res)
     assert v["word_truth"] in ("recovered", "over-estimated", "under-estimated")
     assert v["word_paper"] in ("below", "close to", "above")
@@ -109,11 +121,7 @@ def test_verdict_on_a_synthetic_survey():
 
 
 def test_verdict_sentences_sort_the_claims():
-    c = cat_mod.add_derived(synthetic_catalog(6000, seed=0))
-    c["eval_sample"] = np.random.default_rng(0).random(len(c)) < 0.3
-    labels = lab.make_labels(c, seed=0)
-    pool = lab.unbalanced_training_pool(c, labels)
-    res = ch.fit_training_theta(labels, n_bins=20, n_boot=5, seed=0, pool=pool)
+    labels, pool, res = _synthetic_survey_fit()
     v = ch.verdict(res)
     scan = ch.bin_scan(labels, [10, 20, 40], 5, pool=pool)
     scans = {s: ch.scan_words(scan[scan["sample"] == s], sd)
@@ -141,3 +149,106 @@ def test_paper_binning_words():
     assert w["chi2_paper_sd"] == pytest.approx(np.sqrt(2 / 1523))
     assert ch.paper_binning_words({"misfit_slope": 1e-5})["paper_binning"] == "would hide the misfit"
     assert ch.paper_binning_words({})["paper_binning"] == "not measured"
+
+
+@functools.cache
+def _chapter_run():
+    """The synthetic survey's fits, bin scan, shape fit and DCV14, as the chapter makes them."""
+    from galbias.methods.bias import fit_bias_shape
+
+    labels, pool, res = _synthetic_survey_fit()
+    scan = ch.bin_scan(labels, [10, 20, 40], 5, pool=pool)
+    shape = fit_bias_shape(pool["alpha"].to_numpy(), pool["gz2b"].to_numpy(), n_boot=3, seed=0)
+    # a stand-in for DCV14's result (the synthetic labels carry no Sérsic features) and its test predictions
+    dc = SimpleNamespace(theta=7.5, n_iter=4, loglik_trace=[-900.0, -850.0, -840.0, -838.0, -837.5])
+    test = labels[labels["split"] == "test"]
+    pred = pd.DataFrame({"id": np.arange(len(test) + 2), "split": ["test"] * len(test) + ["eval", "eval"],
+                         "dcv14": pd.array([1, 0] * (len(test) // 2) + [1] * (len(test) % 2) + [1, 1], dtype="Int8")})
+    return labels, pool, res, scan, shape, dc, pred
+
+
+def test_fit_numbers():
+    _, _, res = _synthetic_survey_fit()
+    n = ch.fit_numbers(res)
+    fit, bal = res.fit, res.balanced
+    assert n["theta"] == fit.theta and n["theta_bal"] == bal.theta and n["paper_theta"] == PAPER_THETA["ddb"]
+    assert n["per_bin"] == pytest.approx(fit.n_objects / fit.n_bins)
+    assert n["d_theta_sigma"] == pytest.approx(abs(fit.theta - bal.theta) / np.hypot(fit.theta_std, bal.theta_std))
+    assert {"f_s", "f_d", "n_bins", "n_train", "red_chi2", "theta_std", "theta_bal_std", "n_bal", "f_s_bal"} <= set(n)
+
+
+def test_scan_summaries_and_numbers():
+    _, _, res, scan, *_ = _chapter_run()
+    scans, trends = ch.scan_summaries(scan, res)
+    assert list(scans) == list(trends) == [ch.UNBALANCED, ch.BALANCED]
+    unb = scan[scan["sample"] == ch.UNBALANCED]
+    assert scans[ch.UNBALANCED] == ch.scan_words(unb, res.fit.theta_std)
+    assert trends[ch.BALANCED]["chi2_few"] == ch.chi2_trend(scan[scan["sample"] == ch.BALANCED])["chi2_few"]
+    n = ch.scan_numbers(scan, scans, trends, res.fit)
+    assert n["bins_scan_min"] == 10 and n["bins_scan_max"] == 40
+    assert n["theta_scan_min"] == pytest.approx(unb["theta"].min())
+    assert n["scan_word_unb"] == scans[ch.UNBALANCED]["word"]
+    assert n["summary_bins_short"] == scans[ch.UNBALANCED]["depends"]
+    assert n["chi2_at_paper_bal"] == ch.paper_binning_words(trends[ch.BALANCED])["chi2_at_paper"]
+    assert n["bins_like_paper"] == max(2, round(res.fit.n_objects / ch.PAPER_PER_BIN))
+    # a scan of the balanced split alone: the unbalanced numbers are missing, not wrong
+    only = scan[scan["sample"] == ch.BALANCED]
+    s1, t1 = ch.scan_summaries(only, res)
+    n1 = ch.scan_numbers(only, s1, t1, res.fit)
+    assert n1["scan_word_unb"] == "not measured" and np.isnan(n1["chi2_few_unb"])
+    assert n1["summary_bins_short"] == s1[ch.BALANCED]["depends"]
+    t = ch.scan_table(scan)
+    assert t.index.names == ["sample", "n_bins"]
+    assert list(t.columns) == ["objects_per_bin", "theta", "f_s", "reduced_chi2"] and len(t) == len(scan)
+    assert ch.SCAN_CAPTION.startswith("Table 3.1.") and ch.COMPARISON_CAPTION.startswith("Table 3.2.")
+
+
+def test_shape_dcv14_and_truth_numbers():
+    labels, _, res, _, shape, dc, pred = _chapter_run()
+    s = ch.shape_numbers(shape, 3)
+    assert s["shape_k"] == shape.k and s["shape_boot"] == 3 and s["shape_daic"] == shape.delta_aic
+    d = ch.dcv14_numbers(dc, pred, labels)
+    assert d["theta_dcv14"] == dc.theta and d["dcv14_iter"] == dc.n_iter
+    assert d["paper_theta_dcv14"] == PAPER_THETA["dcv14"]
+    n_test = int((labels["split"] == "test").sum())
+    assert d["dcv14_disk_frac"] == pytest.approx(((n_test + 1) // 2) / n_test)  # the eval rows are not counted
+    assert d["gz2b_disk_frac_test"] == pytest.approx((labels.loc[labels["split"] == "test", "gz2b"] == 1).mean())
+    t = ch.truth_numbers(res)
+    assert t["theta_true"] == res.volunteers.theta and t["true_fs"] == res.true_f_s
+    no_truth = ch.fit_training_theta(labels.assign(truth=pd.array([pd.NA] * len(labels), dtype="Int8")),
+                                     n_bins=20, n_boot=3, seed=0)
+    assert np.isnan(ch.truth_numbers(no_truth)["theta_true"])
+
+
+def test_alpha_grid():
+    g = ch.alpha_grid(pd.DataFrame({"alpha_mid": [4.0, 2.0, 40.0]}), n=5)
+    assert len(g) == 5 and g[0] == pytest.approx(2.0) and g[-1] == pytest.approx(40.0)
+    assert np.allclose(np.diff(np.log10(g)), np.log10(20) / 4)
+
+
+def test_chapter_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, pool, res, scan, shape, dc, _ = _chapter_run()
+    fig = thetaplots.fit_figure(res.fit)
+    ax, axr = fig.axes
+    assert ax.get_ylabel() == "fraction labelled smooth" and axr.get_ylabel() == "obs − model"
+    assert len(ax.lines) == 3 and ax.get_ylim() == pytest.approx((0, 1.02))  # points, curve, f_s line
+    assert len(ax.lines[0].get_xdata()) == res.fit.n_bins
+    fig2 = thetaplots.bins_figure(scan, res)
+    left, right = fig2.axes
+    assert [line.get_label() for line in left.lines] == [ch.UNBALANCED, ch.BALANCED]
+    assert right.get_xscale() == right.get_yscale() == "log" and right.get_ylabel() == r"reduced $\chi^2$"
+    fig3 = thetaplots.shape_figure(pool, shape, ch.alpha_grid(res.fit.curve), n_bins=30)
+    top, resid = fig3.axes
+    labels = [t.get_text() for t in top.get_legend().get_texts()]
+    assert labels[0].startswith("half-Gaussian (k = 2)") and labels[-1] == "GZ2B, 30 bins"
+    assert len(resid.lines) == 3  # two residual curves and the zero line
+    fig4 = thetaplots.dcv14_trace_figure(dc)
+    assert len(fig4.axes[0].lines[0].get_ydata()) == len(dc.loglik_trace)
+    assert fig4.axes[0].get_xlabel() == "EM iteration"
+    for f in (fig, fig2, fig3, fig4):
+        plt.close(f)

@@ -228,3 +228,106 @@ def plot_confusions(axes: np.ndarray, df: pd.DataFrame, titles: Mapping[str, str
     for ax in flat[len(df):]:
         ax.set_visible(False)
     return im
+
+
+def learning_curves(trainings: Sequence[Any], hist: Mapping[str, pd.DataFrame], results: Mapping[str, Any]):
+    """Chapter 4: one panel per network, training and validation loss of every seed (seed 0
+    solid), the kept epoch dotted."""
+    from ..results.networks import NETWORKS
+
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    for ax, net in zip(axes, NETWORKS):
+        for m in (t for t in trainings if t.network is net):
+            h, first = hist[m.name], m.k == 0
+            ax.plot(h["epoch"], h["train_loss"], "o-", ms=3, color="0.2", alpha=1 if first else 0.45,
+                    label="training" if first else None)
+            ax.plot(h["epoch"], h["val_loss"], "s--", ms=3, color=COLORS[net.name], alpha=1 if first else 0.45,
+                    label="validation" if first else None)
+            ax.axvline(results[m.name].best_epoch, color="0.6", ls=":", lw=1)
+        ax.set_title(net.title)
+        ax.set_xlabel("epoch")
+    axes[0].set_ylabel("loss")
+    axes[0].legend()
+    return fig
+
+
+def empty_panel(ax: Any, text: str) -> None:
+    """A panel that says why it has nothing to show."""
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.axis("off")
+
+
+def truth_by_epoch(trainings: Sequence[Any], hist: Mapping[str, pd.DataFrame], truth_known: bool):
+    """Chapter 4: validation accuracy against the truth after each epoch, every member."""
+    from ..results.networks import NETWORKS
+
+    titles = {n.name: n.title for n in NETWORKS}
+    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+    if not truth_known:
+        empty_panel(ax, "no truth for real data")
+        return fig
+    for m in trainings:
+        h = hist[m.name]
+        ax.plot(h["epoch"], h["val_acc_truth"], "o-", ms=3, color=COLORS[m.network.name],
+                alpha=1 if m.k == 0 else 0.4, label=titles[m.network.name] if m.k == 0 else None)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy against the truth")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def table1_disk_vs_alpha(frame: pd.DataFrame, n_bins: int):
+    """Chapter 5: disk fraction against alpha of the label sets (left) and the trained methods
+    (right, seed 0), the truth in both panels; rows without a label (DCV14 without a Sérsic
+    fit) are left out of their curve."""
+    from ..results.table1 import LABEL_NAMES
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), sharey=True)
+    panels = [["gz2b", "gz2d", "truth"], ["ce_gz2b", "ce_gz2d", "dcv14", "ddb", "truth"]]
+    alpha = frame["alpha"].to_numpy(dtype=float)
+    for ax, keys in zip(axes, panels):
+        for k in keys:
+            ok = frame[k].notna().to_numpy()
+            if ok.any():
+                plot_fraction_vs_alpha(ax, alpha[ok], {k: frame[k][ok].to_numpy(dtype=int) == 1}, n_bins=n_bins,
+                                       labels=LABEL_NAMES)
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("fraction disk")
+    axes[0].set_title("labels")
+    axes[1].set_title("trained methods (seed 0)")
+    return fig
+
+
+def table1_cv18(test: pd.DataFrame, paper: pd.DataFrame, null: np.ndarray, paper_floor: float, ours: str):
+    """Chapter 5: CV18 of every row on the test split (``test``: the summary indexed by row),
+    both conventions, beside the paper's, with the shuffled-label band and the paper's floor."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..results.table1 import LABEL_NAMES, ROW_KEY
+
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    rows = [r for r in ROW_KEY if r in test.index]
+    ypos = np.arange(len(rows))[::-1]
+    for yp, r in zip(ypos, rows):
+        c = COLORS[ROW_KEY[r]]
+        ax.errorbar(test.loc[r, "cv18"], yp + 0.12, xerr=test.loc[r, "cv18_std"], fmt="o", color=c, capsize=2)
+        ax.plot(test.loc[r, "cv18_lowref"], yp + 0.12, "x", color=c)
+        if r in paper.index:
+            ax.errorbar(paper.loc[r, "cv18"], yp - 0.12, xerr=paper.loc[r, "cv18_std"], fmt="s", mfc="white",
+                        color=c, capsize=2)
+    ax.axvspan(float(np.quantile(null, 0.05)), float(np.quantile(null, 0.95)), color="0.85", zorder=0)
+    ax.axvline(paper_floor, color="0.5", ls=":", lw=1)
+    ax.set_yticks(ypos)
+    ax.set_yticklabels([LABEL_NAMES[ROW_KEY[r]] for r in rows])
+    ax.set_xlabel("CV18 (test split)")
+    ax.set_xlim(left=0)
+    handles = [Line2D([], [], marker="o", color="0.3", ls="", label=ours + ", thesis convention"),
+               Line2D([], [], marker="x", color="0.3", ls="", label="the same, lowest-α reference"),
+               Line2D([], [], marker="s", mfc="white", color="0.3", ls="", label="paper (real GZ2)"),
+               Patch(color="0.85", label="shuffled labels, this run (5–95%)"),
+               Line2D([], [], color="0.5", ls=":", label="approx. noise floor, paper's sample")]
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.2), ncol=2)
+    return fig
+

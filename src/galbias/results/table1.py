@@ -574,6 +574,21 @@ def depth_scan(frame: pd.DataFrame, cfg: Any, key: str = "truth", depths: Any = 
     return pd.DataFrame(rows)
 
 
+def depth_numbers(scan: pd.DataFrame, key: str) -> dict[str, Any]:
+    """The text's numbers of a :func:`depth_scan` of the label set called ``key``: the
+    CV18-to-floor ratio at L = 3, at the deepest L and at its smallest, with a verdict (no
+    depth reaches the floor while the smallest ratio is above 1.5)."""
+    s3 = scan.set_index("L")
+    deep = scan[scan["L"] > 0]
+    return {"scan_key": key,
+            "scan_ratio_L3": float(s3.loc[3, "CV18 / floor"]) if 3 in s3.index else np.nan,
+            "scan_ratio_max": float(scan["CV18 / floor"].iloc[-1]), "scan_L_max": int(scan["L"].iloc[-1]),
+            "scan_ratio_min": float(deep["CV18 / floor"].min()),
+            "scan_L_min": int(deep.loc[deep["CV18 / floor"].idxmin(), "L"]),
+            "scan_verdict": "no depth brings the truth down to its floor" if deep["CV18 / floor"].min() > 1.5
+            else "a deeper tree brings the truth close to its floor"}
+
+
 def _ratio_word(x: float, y: float, sd: float) -> str:
     """'at' when x lies within 2 sd of y, else 'above'/'below'."""
     if not (np.isfinite(x) and np.isfinite(y)):

@@ -16,6 +16,9 @@
   simulated volunteers' own and against the paper's, in words computed from the bootstrap spreads;
   :func:`verdict_sentences` sorts them (and the binning and shape checks) into agreements and
   disagreements.
+- The chapter's glued numbers (:func:`fit_numbers`, :func:`scan_numbers`, :func:`shape_numbers`,
+  :func:`dcv14_numbers`, :func:`truth_numbers`), Table 3.1 (:func:`scan_table`); its figures are
+  drawn by :mod:`galbias.compendium.thetaplots`.
 """
 
 from __future__ import annotations
@@ -35,19 +38,29 @@ from ..reference import PAPER_SAMPLE, PAPER_THETA
 
 __all__ = [
     "BALANCED",
+    "COMPARISON_CAPTION",
     "FEATURES",
+    "SCAN_CAPTION",
     "THETA_SAMPLE",
     "THETA_SAMPLE_REASON",
     "UNBALANCED",
     "TrainingTheta",
+    "alpha_grid",
     "bin_scan",
     "chi2_trend",
     "comparison_table",
+    "dcv14_numbers",
     "fit_dcv14_split",
+    "fit_numbers",
     "fit_training_theta",
     "paper_binning_words",
     "recovery_word",
+    "scan_numbers",
+    "scan_summaries",
+    "scan_table",
     "scan_words",
+    "shape_numbers",
+    "truth_numbers",
     "verdict",
     "verdict_sentences",
     "write_dcv14",
@@ -379,3 +392,91 @@ def paper_binning_words(trend: dict[str, float], k: float = 2.0) -> dict[str, An
     else:
         word = "would still show the misfit" if chi2 - 1 > k * sd else "would hide the misfit"
     return {"chi2_at_paper": float(chi2), "chi2_paper_sd": sd, "paper_binning": word}
+
+
+# --- the chapter's numbers and tables (the notebook glues and shows what these return) ---
+
+#: Table 3.1's caption
+SCAN_CAPTION = ("Table 3.1. The θ fit for several bin counts (GZ2B labels), on the unbalanced training pool and on the "
+                "balanced training split.")
+#: Table 3.2's caption
+COMPARISON_CAPTION = ("Table 3.2. The estimates of θ side by side. The last row needs the truth and exists only "
+                      "for the simulated survey; f_s in that row is the true smooth fraction of the training set.")
+
+
+def fit_numbers(result: TrainingTheta) -> dict[str, Any]:
+    """The glued numbers of the binned fit: the adopted fit, the balanced one and the paper's theta."""
+    fit, bal = result.fit, result.balanced
+    return {"theta": fit.theta, "theta_std": fit.theta_std, "f_s": fit.f_s, "f_d": fit.f_d, "n_bins": fit.n_bins,
+                "n_train": fit.n_objects, "per_bin": fit.n_objects / fit.n_bins, "red_chi2": fit.reduced_chi2,
+                "paper_theta": PAPER_THETA["ddb"], "theta_bal": bal.theta, "theta_bal_std": bal.theta_std,
+                "n_bal": bal.n_objects, "f_s_bal": bal.f_s,
+                "d_theta_sigma": abs(fit.theta - bal.theta) / np.hypot(fit.theta_std, bal.theta_std)}
+
+
+def alpha_grid(curve: pd.DataFrame, n: int = 200) -> np.ndarray:
+    """``n`` log-spaced alphas spanning the bin midpoints of a fit's ``curve``."""
+    return np.logspace(np.log10(curve["alpha_mid"].min()), np.log10(curve["alpha_mid"].max()), n)
+
+
+def scan_summaries(scan: pd.DataFrame, result: TrainingTheta) -> tuple[dict[str, dict[str, Any]],
+                                                                      dict[str, dict[str, float]]]:
+    """:func:`scan_words` (in each sample's own bootstrap spread) and :func:`chi2_trend` per sample of a
+    :func:`bin_scan`, keyed by :data:`UNBALANCED` / :data:`BALANCED` in the scan's order."""
+    spreads = {UNBALANCED: result.fit.theta_std, BALANCED: result.balanced.theta_std}
+    scans, trends = {}, {}
+    for name, part in scan.groupby("sample", sort=False):
+        scans[name] = scan_words(part, spreads[name])
+        trends[name] = chi2_trend(part)
+    return scans, trends
+
+
+def scan_numbers(scan: pd.DataFrame, scans: dict[str, dict[str, Any]], trends: dict[str, dict[str, float]],
+                 fit: ThetaFit) -> dict[str, Any]:
+    """The glued numbers of the bin scan (``*_unb`` for the unbalanced pool, ``*_bal`` for the
+    balanced split; NaN or "not measured" for a sample the scan lacks) and of the paper's binning."""
+    unb_w, bal_w = scans.get(UNBALANCED, {}), scans.get(BALANCED, {})
+    unb_t, bal_t = trends.get(UNBALANCED, {}), trends.get(BALANCED, {})
+    unb_theta = scan.loc[scan["sample"] == UNBALANCED, "theta"]
+    return dict(
+        paper_per_bin=PAPER_PER_BIN, paper_bins=PAPER_SAMPLE["theta_bins"],
+        scan_range_unb=unb_w.get("range", np.nan), scan_word_unb=unb_w.get("word", "not measured"),
+        scan_range_bal=bal_w.get("range", np.nan), scan_word_bal=bal_w.get("word", "not measured"),
+        bins_scan_min=int(scan["n_bins"].min()), bins_scan_max=int(scan["n_bins"].max()),
+        theta_scan_min=float(unb_theta.min()), theta_scan_max=float(unb_theta.max()),
+        chi2_few_unb=unb_t.get("chi2_few", np.nan), chi2_many_unb=unb_t.get("chi2_many", np.nan),
+        per_bin_few_unb=unb_t.get("per_bin_few", np.nan), per_bin_many_unb=unb_t.get("per_bin_many", np.nan),
+        chi2_few_bal=bal_t.get("chi2_few", np.nan), chi2_many_bal=bal_t.get("chi2_many", np.nan),
+        per_bin_few_bal=bal_t.get("per_bin_few", np.nan), per_bin_many_bal=bal_t.get("per_bin_many", np.nan),
+        **{f"{key}_bal": val for key, val in paper_binning_words(bal_t).items()},
+        **{f"{key}_unb": val for key, val in paper_binning_words(unb_t).items()},
+        bins_like_paper=max(2, round(fit.n_objects / PAPER_PER_BIN)),
+        summary_bins_short=(unb_w or bal_w or {"depends": "could not be checked for its dependence on the number "
+                                                          "of bins"})["depends"],
+        bins_paper_here=PAPER_SAMPLE["theta_bins"], per_bin_paper_here=fit.n_objects / PAPER_SAMPLE["theta_bins"])
+
+
+def scan_table(scan: pd.DataFrame) -> pd.DataFrame:
+    """Table 3.1's data: the scan indexed by sample and bin count."""
+    return scan.set_index(["sample", "n_bins"])[["objects_per_bin", "theta", "f_s", "reduced_chi2"]]
+
+
+def shape_numbers(shape: Any, n_boot: int) -> dict[str, Any]:
+    """The glued numbers of the unbinned shape fit (``n_boot``: its bootstrap resamples)."""
+    return {"shape_theta": shape.theta, "shape_theta_std": shape.theta_std, "shape_k": shape.k, "shape_k_std": shape.k_std,
+                "shape_f_s": shape.f_s, "shape_theta_k2": shape.theta_k2, "shape_daic": shape.delta_aic, "shape_boot": n_boot}
+
+
+def dcv14_numbers(dc: DCV14Result, pred: pd.DataFrame, labels: pd.DataFrame) -> dict[str, Any]:
+    """The glued numbers of DCV14: its theta and iterations, and the disk fractions on the test split."""
+    test = labels[labels["split"] == "test"]
+    return {"theta_dcv14": dc.theta, "dcv14_iter": dc.n_iter, "paper_theta_dcv14": PAPER_THETA["dcv14"],
+                "dcv14_disk_frac": float(pred.loc[pred["split"] == "test", "dcv14"].astype(float).mean()),
+                "gz2b_disk_frac_test": float((test["gz2b"] == 1).mean())}
+
+
+def truth_numbers(result: TrainingTheta) -> dict[str, float]:
+    """The glued numbers of the volunteers' own bias (NaN without the truth) and the true smooth fraction."""
+    vol = result.volunteers
+    return {"theta_true": vol.theta if vol else np.nan, "theta_true_std": vol.theta_std if vol else np.nan,
+                "floor_true": vol.f_s if vol else np.nan, "true_fs": result.true_f_s}
