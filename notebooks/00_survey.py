@@ -59,7 +59,6 @@ n_examples = 6  # galaxies per class in the example grid
 # %% tags=["hide-input"]
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from IPython.display import display
@@ -303,17 +302,7 @@ tab = survey.smooth_fraction_vs_alpha(cat, n_bins=15)
 bias_numbers = survey.bias_summary(cat, cfg.theta_bins, cfg.seed)
 bias_words = survey.bias_words(cat, bias_numbers)
 plots.glue_numbers(**bias_numbers, **bias_words)
-fig, ax = plt.subplots(figsize=(6.4, 4.0))
-ax.errorbar(tab["alpha_mid"], tab["observed_smooth"], yerr=np.sqrt(tab["observed_smooth"] * (1 - tab["observed_smooth"]) / tab["n"]),
-            marker="o", ms=3.5, capsize=2, color=plots.COLORS["gz2b"], label="labelled smooth (GZ2B-style votes)")
-if "true_smooth" in tab:
-    ax.plot(tab["alpha_mid"], tab["true_smooth"], "s-", ms=3.5, color=plots.COLORS["truth"], label="truly smooth")
-    ax.plot(tab["alpha_mid"], tab["disks_labelled_smooth"], "^--", ms=3.5, color=plots.COLORS["disk"],
-            label="true disks labelled smooth")
-plots.alpha_axis(ax)
-ax.set_ylim(0, 1)
-ax.set_ylabel("fraction")
-ax.legend(fontsize=8)
+fig = plots.observed_vs_truth(tab)
 plots.glue_figure("fig_truth_vs_observed", fig)
 
 # %% [markdown]

@@ -42,7 +42,7 @@
 # `predicted_class`, `class_maps`, `write_means`, `seed_spread`, `spread_table` and
 # `spread_numbers` (Table 8.1 and the comparison in words), `light_radii`, `light_profile`,
 # `changed_examples` and `example_tiles` (drawn with `galbias.compendium.plots.image_grid`), and
-# the figures `mean_maps_figure`, `radial_figure` and `examples_figure`.
+# the figures in `galbias.compendium.gradcamplots` (`mean_maps_figure`, `radial_figure`, `examples_figure`).
 #
 # **Time to run:** {glue:text}`run_time` (measured; see {doc}`../teaching`).
 #
@@ -63,7 +63,7 @@ align = "receptive_field"  # where the coarse map's cells go; "library": pytorch
 # %% tags=["hide-input"]
 import time
 
-from galbias.compendium import config, plots, steps, timings
+from galbias.compendium import config, gradcamplots, plots, steps, timings
 from galbias.methods import gradcam as gcam
 from galbias.methods.models import load_model
 from galbias.methods.train import select_device
@@ -138,7 +138,7 @@ plots.glue_numbers(**gradcam.geometry_numbers(model, cache.image_shape), n_test=
 
 # %% tags=["hide-input"]
 radii = gradcam.light_radii(test, cfg.image_fov_r90, cfg.image_size, cfg.image_crop)
-fig = gradcam.mean_maps_figure(results, radii, cache.image_shape[0])
+fig = gradcamplots.mean_maps_figure(results, radii, cache.image_shape[0])
 plots.glue_figure("fig_mean_maps", fig)
 
 # %% [markdown]
@@ -158,7 +158,7 @@ plots.glue_figure("fig_mean_maps", fig)
 
 # %% tags=["hide-input"]
 light_prof, light_mr = gradcam.light_profile(cache.images, rows, n_radial_bins)
-fig = gradcam.radial_figure(results, light_prof, radii)
+fig = gradcamplots.radial_figure(results, light_prof, radii)
 plots.glue_figure("fig_radial", fig)
 plots.glue_numbers(**radii, light_mean_radius=light_mr)
 
@@ -200,7 +200,7 @@ plots.table(gradcam.spread_table(results, seed_sd if seeds else None), gradcam.S
 
 # %% tags=["hide-input"]
 pick = gradcam.changed_examples(test, n_examples, cfg.seed)
-fig = gradcam.examples_figure(cache.images, rows, test, maps, targets, pick)
+fig = gradcamplots.examples_figure(cache.images, rows, test, maps, targets, pick)
 plots.glue_figure("fig_examples_cam", fig)
 
 # %% [markdown]

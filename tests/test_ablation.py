@@ -76,7 +76,7 @@ def test_a_tiny_ablation_runs_every_method_and_rule(tmp_path):
     ablation.write_ablation(tmp_path / "ablation.csv", t, s, {})
     assert (tmp_path / "ablation.manifest.json").exists()
     with pytest.raises(KeyError, match="unknown CNN method"):
-        ablation._training_set(d, "nope", 0)
+        ablation.experiment._training_set(d, "nope", 0)
 
 
 def _verdict_table(s2_gain: float, frac_ddb: float = 0.6) -> pd.DataFrame:

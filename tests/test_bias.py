@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galbias.data import binning
-from galbias.data.binning import BinningError, equal_count_bins
+from galbias.data.binning import equal_count_bins
 from galbias.methods import bias, metrics
 from galbias.methods.bias import BiasFitError, bias_probability, fit_theta, theta_vs_bins
 from galbias.methods.metrics import bias_metrics, cv14, cv18, kdtree_cells

@@ -11,6 +11,7 @@ from galbias.compendium.config import get_profile
 from galbias.core import artifacts
 from galbias.methods import gradcam as mgradcam
 from galbias.methods.models import build_model, target_layer
+from galbias.compendium import gradcamplots
 from galbias.results import gradcam as rgradcam
 
 # --- radial profiles and averages ------------------------------------------------------------
@@ -554,9 +555,9 @@ def test_seed_spread_and_its_use_in_the_comparison():
 def test_map_scale_is_the_largest_finite_average_value():
     maps, targets = class_maps_fixture()
     res = rgradcam.class_maps(maps, targets, n_bins=4)
-    assert rgradcam.map_scale(res) == pytest.approx(max(np.nanmax(r.mean) for r in res.values()))
+    assert gradcamplots.map_scale(res) == pytest.approx(max(np.nanmax(r.mean) for r in res.values()))
     empty = rgradcam.ClassMaps(np.full((2, 2), np.nan), None, rgradcam.MapSummary(0, *[np.nan] * 4, 0))
-    assert rgradcam.map_scale({("ddb", "disk"): empty}) == 1.0
+    assert gradcamplots.map_scale({("ddb", "disk"): empty}) == 1.0
 
 
 def test_mean_maps_and_radial_figures_have_a_panel_per_network_and_class():
@@ -568,14 +569,14 @@ def test_mean_maps_and_radial_figures_have_a_panel_per_network_and_class():
     res = rgradcam.class_maps(maps, targets, n_bins=4)
     nets = [by_name("ce_gz2b"), by_name("ddb")]
     radii = {"r50_frac": 0.2, "r90_frac": np.nan}
-    fig = rgradcam.mean_maps_figure(res, radii, 16, networks=nets)
+    fig = gradcamplots.mean_maps_figure(res, radii, 16, networks=nets)
     panels = fig.axes[:-1]                                      # the last axes is the colour bar
     assert len(panels) == 4 and panels[0].get_title() == "CE on GZ2B\ndisk, n = 2"
     assert len(panels[0].patches) == 1                          # only the finite R50 circle
     assert panels[3].texts[0].get_text() == "no galaxy\npredicted smooth" and not panels[3].images
-    assert panels[0].images[0].get_clim() == (0, pytest.approx(rgradcam.map_scale(res)))
+    assert panels[0].images[0].get_clim() == (0, pytest.approx(gradcamplots.map_scale(res)))
     light, _ = rgradcam.light_profile(random_images(3, 16, seed=4), n_bins=4)
-    fig2 = rgradcam.radial_figure(res, light, radii, networks=nets)
+    fig2 = gradcamplots.radial_figure(res, light, radii, networks=nets)
     assert [ax.get_title() for ax in fig2.axes] == ["predicted disk", "predicted smooth"]
     assert len(fig2.axes[0].lines) == 3 + 1                     # two networks, the light, R50
     plt.close("all")
@@ -589,10 +590,10 @@ def test_examples_figure_shows_the_tiles_or_a_note():
     frame = pd.DataFrame({"alpha": [1.0, 2.0, 3.0, 4.0], "p_disk_ce_gz2b": [0.1] * 4, "p_disk_ddb": [0.9] * 4})
     maps = {n: np.zeros((4, 8, 8), np.float16) for n in ("ce_gz2b", "ddb")}
     targets = {"ce_gz2b": np.zeros(4, int), "ddb": np.ones(4, int)}
-    fig = rgradcam.examples_figure(imgs, np.arange(4), frame, maps, targets, np.array([0, 2]))
+    fig = gradcamplots.examples_figure(imgs, np.arange(4), frame, maps, targets, np.array([0, 2]))
     assert len(fig.axes) == 6 and fig.axes[0].get_title() == "α=1.0" and fig.axes[0].title.get_fontsize() == 8.5
     assert fig.axes[2].get_ylabel() == "CE on GZ2B"
-    note = rgradcam.examples_figure(imgs, np.arange(4), frame, maps, targets, np.array([], int))
+    note = gradcamplots.examples_figure(imgs, np.arange(4), frame, maps, targets, np.array([], int))
     assert "changed no test galaxy" in note.axes[0].texts[0].get_text()
     plt.close("all")
 

@@ -331,3 +331,21 @@ def table1_cv18(test: pd.DataFrame, paper: pd.DataFrame, null: np.ndarray, paper
     ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.2), ncol=2)
     return fig
 
+
+def observed_vs_truth(tab: pd.DataFrame):
+    """Chapter 0's Figure: the labelled-smooth fraction per alpha bin (binomial error bars) and, on
+    the simulated survey, the truly smooth fraction and the share of true disks labelled smooth
+    (``tab`` from :func:`galbias.results.survey.smooth_fraction_vs_alpha`)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    f = tab["observed_smooth"]
+    ax.errorbar(tab["alpha_mid"], f, yerr=np.sqrt(f * (1 - f) / tab["n"]), marker="o", ms=3.5, capsize=2,
+                color=COLORS["gz2b"], label="labelled smooth (GZ2B-style votes)")
+    if "true_smooth" in tab:
+        ax.plot(tab["alpha_mid"], tab["true_smooth"], "s-", ms=3.5, color=COLORS["truth"], label="truly smooth")
+        ax.plot(tab["alpha_mid"], tab["disks_labelled_smooth"], "^--", ms=3.5, color=COLORS["disk"],
+                label="true disks labelled smooth")
+    alpha_axis(ax)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("fraction")
+    ax.legend(fontsize=8)
+    return fig

@@ -35,106 +35,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from ..core.errors import GalbiasError
 from ..data.binning import sorted_bins
+from .inputs import BiasFitError, check_alpha, check_int, check_labels, json_float
 
 __all__ = ["BiasFitError", "ShapeFit", "ThetaFit", "bias_probability", "bias_shape_probability", "fit_bias_shape", "fit_theta",
            "theta_vs_bins"]
-
-
-class BiasFitError(GalbiasError, ValueError):
-    """Inputs that the bias model cannot be fitted or evaluated on, or a failed fit."""
-
-
-# ---------------------------------------------------------------------------------------
-# input validation
-# ---------------------------------------------------------------------------------------
-
-def _as_1d(name: str, x: Any) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.ndim != 1:
-        raise BiasFitError(f"{name} must be one-dimensional; got shape {arr.shape}")
-    if arr.size == 0:
-        raise BiasFitError(f"{name} is empty")
-    return arr
-
-
-def _check_finite(name: str, arr: np.ndarray) -> np.ndarray:
-    try:
-        arr = arr.astype(float, copy=False)
-    except (TypeError, ValueError) as exc:
-        raise BiasFitError(f"{name} must be numeric ({exc})") from None
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        n_nan = int(np.isnan(arr).sum())
-        n_inf = int(bad.sum()) - n_nan
-        what = ", ".join(s for s in (f"{n_nan} NaN" if n_nan else "", f"{n_inf} infinite" if n_inf else "") if s)
-        raise BiasFitError(
-            f"{name} contains {what} value(s) out of {arr.size}; drop or impute those rows first"
-        )
-    return arr
-
-
-def _check_alpha(alpha: Any, positive: bool = True) -> np.ndarray:
-    a = _check_finite("alpha", _as_1d("alpha", alpha))
-    if positive:
-        n_bad = int((a <= 0).sum())
-        if n_bad:
-            raise BiasFitError(
-                f"alpha must be > 0 (Petrosian radius over PSF sigma); {n_bad} of {a.size} "
-                f"value(s) are <= 0 (min {a.min():g})"
-            )
-    return a
-
-
-def _check_labels(labels: Any, n: int) -> np.ndarray:
-    y = _as_1d("labels", labels)
-    if y.size != n:
-        raise BiasFitError(f"alpha and labels must have the same length; got {n} and {y.size}")
-    if y.dtype.kind in "fc":
-        n_nan = int(np.isnan(y).sum())
-        if n_nan:
-            raise BiasFitError(f"labels contain {n_nan} NaN value(s) out of {y.size}; drop those rows first")
-    elif y.dtype.kind not in "iub":
-        raise BiasFitError(f"labels must be integers 0 (smooth) or 1 (disk); got dtype {y.dtype}")
-    bad = (y != 0) & (y != 1)
-    if bad.any():
-        examples = np.unique(y[bad])[:5].tolist()
-        raise BiasFitError(
-            f"labels must be 0 (smooth) or 1 (disk); {int(bad.sum())} value(s) are outside "
-            f"{{0, 1}}, e.g. {examples}"
-        )
-    return y.astype(np.int8)
-
-
-def _check_intrinsic(intrinsic: Any, n: int) -> np.ndarray:
-    X = np.asarray(intrinsic)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2 or X.shape[1] == 0:
-        raise BiasFitError(f"intrinsic must be an N x k array (k >= 1); got shape {np.shape(intrinsic)}")
-    if X.shape[0] != n:
-        raise BiasFitError(f"alpha and intrinsic must have the same number of rows; got {n} and {X.shape[0]}")
-    try:
-        X = X.astype(float, copy=False)
-    except (TypeError, ValueError) as exc:
-        raise BiasFitError(f"intrinsic must be numeric ({exc})") from None
-    bad = ~np.isfinite(X)
-    if bad.any():
-        per_col = bad.sum(axis=0).tolist()
-        raise BiasFitError(
-            f"intrinsic contains {int(bad.sum())} NaN/infinite value(s) in {int(bad.any(axis=1).sum())} "
-            f"of {n} rows (per column: {per_col}); drop those rows first"
-        )
-    return X
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise BiasFitError(f"{name} must be an integer; got {value!r}")
-    if value < minimum:
-        raise BiasFitError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,9 +117,9 @@ class ThetaFit:
         """Plain-Python summary for JSON (the binned curve only if ``include_curve``)."""
         d: dict[str, Any] = {
             "theta": float(self.theta), "f_s": float(self.f_s), "f_d": float(self.f_d),
-            "theta_std": _json_float(self.theta_std), "f_s_std": _json_float(self.f_s_std),
+            "theta_std": json_float(self.theta_std), "f_s_std": json_float(self.f_s_std),
             "rss": float(self.rss), "chi2": float(self.chi2),
-            "reduced_chi2": _json_float(self.reduced_chi2),
+            "reduced_chi2": json_float(self.reduced_chi2),
             "n_bins": int(self.n_bins), "n_objects": int(self.n_objects),
             "n_boot": int(self.n_boot), "n_boot_failed": int(self.n_boot_failed),
             "seed": None if self.seed is None else int(self.seed), "theta_init": float(self.theta_init), "f_s_init": float(self.f_s_init),
@@ -226,14 +131,12 @@ class ThetaFit:
         return d
 
 
-def _json_float(x: float) -> float | None:
-    return None if not np.isfinite(x) else float(x)
 
 
 def _prepare_fit(alpha: Any, labels: Any, n_bins: int):
-    a = _check_alpha(alpha)
-    y = _check_labels(labels, a.size)
-    n_bins = _check_int("n_bins", n_bins, 2)
+    a = check_alpha(alpha)
+    y = check_labels(labels, a.size)
+    n_bins = check_int("n_bins", n_bins, 2)
     if a.size < n_bins:
         raise BiasFitError(
             f"fewer objects than bins: n_bins={n_bins} equal-count bins need at least {n_bins} "
@@ -336,7 +239,7 @@ def fit_theta(alpha: Any, labels: Any, n_bins: int = 200, n_boot: int = 100,
     than bins, or a failed optimisation.
     """
     a_s, smooth_s, n_bins = _prepare_fit(alpha, labels, n_bins)
-    n_boot = _check_int("n_boot", n_boot, 0)
+    n_boot = check_int("n_boot", n_boot, 0)
     N = a_s.size
     ones = np.ones(N, dtype=np.int64)
     res, (n, ns, lo, hi, mid, f_obs), init, log_bounds = _fit_once(a_s, smooth_s, ones, n_bins)
@@ -386,7 +289,7 @@ def theta_vs_bins(alpha: Any, labels: Any, bin_counts: Any) -> pd.DataFrame:
     theta, f_s, f_d, rss, reduced_chi2, at_bound``.  Shows how much the fitted theta depends
     on the (hyper-parameter) number of bins.
     """
-    counts = [_check_int("bin count", b, 2) for b in np.atleast_1d(np.asarray(bin_counts)).tolist()]
+    counts = [check_int("bin count", b, 2) for b in np.atleast_1d(np.asarray(bin_counts)).tolist()]
     rows = []
     for nb in counts:
         r = fit_theta(alpha, labels, n_bins=nb, n_boot=0)
@@ -446,8 +349,8 @@ class ShapeFit:
 
     def to_dict(self) -> dict[str, Any]:
         return {"theta": float(self.theta), "k": float(self.k), "f_s": float(self.f_s),
-                "theta_std": _json_float(self.theta_std), "k_std": _json_float(self.k_std),
-                "f_s_std": _json_float(self.f_s_std), "loglik": float(self.loglik), "theta_k2": float(self.theta_k2),
+                "theta_std": json_float(self.theta_std), "k_std": json_float(self.k_std),
+                "f_s_std": json_float(self.f_s_std), "loglik": float(self.loglik), "theta_k2": float(self.theta_k2),
                 "f_s_k2": float(self.f_s_k2), "loglik_k2": float(self.loglik_k2), "delta_aic": float(self.delta_aic),
                 "n_objects": int(self.n_objects), "n_boot": int(self.n_boot),
                 "fixed_k": None if self.fixed_k is None else float(self.fixed_k)}
@@ -488,9 +391,9 @@ def fit_bias_shape(alpha: Any, labels: Any, n_boot: int = 20, seed: int | None =
     not change with alpha.  The bootstrap refits ``n_boot`` resamples of the objects.  The
     result also holds the ``k = 2`` fit, so the two shapes can be compared by likelihood.
     """
-    a = _check_alpha(alpha)
-    y = _check_labels(labels, a.size)
-    n_boot = _check_int("n_boot", n_boot, 0)
+    a = check_alpha(alpha)
+    y = check_labels(labels, a.size)
+    n_boot = check_int("n_boot", n_boot, 0)
     la = np.log(a)
     smooth = y == 0
     med = float(np.median(a))

@@ -78,7 +78,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .bias import BiasFitError, _check_alpha, _check_labels, fit_theta
+from .bias import fit_theta
+from .inputs import BiasFitError, check_alpha, check_labels
 
 __all__ = ["DCV14Result", "fit_dcv14", "BiasFitError"]
 
@@ -228,6 +229,43 @@ def _theta_mstep(a2_s: np.ndarray, r_s: np.ndarray, a2_d: np.ndarray,
     return float(brentq(g, log_lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps, maxiter=200)), False
 
 
+def _fit_inputs(features: Any, alpha: Any, labels: Any, theta0: float | None, max_iter: Any, tol: Any,
+                C: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], float, float]:
+    """:func:`fit_dcv14`'s checked inputs and starting theta (:func:`fit_theta` when ``theta0`` is None)."""
+    a = check_alpha(alpha)
+    y = check_labels(labels, a.size)
+    X, names = _check_features(features, n=a.size)
+    if np.all(y == y[0]):
+        name = "0 (smooth)" if y[0] == 0 else "1 (disk)"
+        raise BiasFitError(f"labels are all {name}: DCV14 needs both observed classes")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise BiasFitError(f"max_iter must be a positive integer; got {max_iter!r}")
+    if not (tol >= 0):
+        raise BiasFitError(f"tol must be >= 0; got {tol!r}")
+    C = float(C)
+    if not C > 0:
+        raise BiasFitError(f"C must be > 0 (np.inf = no penalty); got {C}")
+    if theta0 is None:
+        n_bins = int(np.clip(a.size // 50, 2, 200))
+        try:
+            theta0 = fit_theta(a, y, n_bins=n_bins, n_boot=0).theta
+        except BiasFitError as exc:
+            raise BiasFitError(f"could not initialise theta with fit_theta ({exc}); pass theta0") from exc
+    theta0 = float(theta0)
+    if not (np.isfinite(theta0) and theta0 > 0):
+        raise BiasFitError(f"theta0 must be finite and > 0; got {theta0}")
+    return a, y, X, names, theta0, C
+
+
+def _stacked_design(Z: np.ndarray, obs_d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Stacked data of the w M-step: observed disks as (x, 1) with weight 1, observed smooth
+    objects twice, as (x, 1) with weight r and as (x, 0) with weight 1 - r (weights start at 1)."""
+    s = ~obs_d
+    Zst = np.vstack((Z[obs_d], Z[s], Z[s]))
+    yst = np.concatenate((np.ones(obs_d.sum() + s.sum(), np.int64), np.zeros(s.sum(), np.int64)))
+    return Zst, yst, np.ones(yst.size), int(obs_d.sum()), int(s.sum())
+
+
 def fit_dcv14(features: Any, alpha: Any, labels: Any, theta0: float | None = None,
               max_iter: int = 1000, tol: float = 1e-9, seed: int | None = 0,
               C: float = np.inf) -> DCV14Result:
@@ -249,30 +287,8 @@ def fit_dcv14(features: Any, alpha: Any, labels: Any, theta0: float | None = Non
     alpha (with counts), length mismatches, labels outside {0, 1}, a single class, or a
     theta0 that is not finite and positive.
     """
-    a = _check_alpha(alpha)
-    y = _check_labels(labels, a.size)
-    X, names = _check_features(features, n=a.size)
-    if np.all(y == y[0]):
-        name = "0 (smooth)" if y[0] == 0 else "1 (disk)"
-        raise BiasFitError(f"labels are all {name}: DCV14 needs both observed classes")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise BiasFitError(f"max_iter must be a positive integer; got {max_iter!r}")
-    if not (tol >= 0):
-        raise BiasFitError(f"tol must be >= 0; got {tol!r}")
-    C = float(C)
-    if not C > 0:
-        raise BiasFitError(f"C must be > 0 (np.inf = no penalty); got {C}")
+    a, y, X, names, theta0, C = _fit_inputs(features, alpha, labels, theta0, max_iter, tol, C)
     N = a.size
-
-    if theta0 is None:
-        n_bins = int(np.clip(N // 50, 2, 200))
-        try:
-            theta0 = fit_theta(a, y, n_bins=n_bins, n_boot=0).theta
-        except BiasFitError as exc:
-            raise BiasFitError(f"could not initialise theta with fit_theta ({exc}); pass theta0") from exc
-    theta0 = float(theta0)
-    if not (np.isfinite(theta0) and theta0 > 0):
-        raise BiasFitError(f"theta0 must be finite and > 0; got {theta0}")
 
     scaler = StandardScaler().fit(X)
     Z = scaler.transform(X)
@@ -286,12 +302,7 @@ def fit_dcv14(features: Any, alpha: Any, labels: Any, theta0: float | None = Non
 
     lr = LogisticRegression(C=C, solver="lbfgs", warm_start=True, max_iter=1000, tol=1e-10,
                             random_state=seed)
-    # stacked data of the w M-step: observed disks as (x, 1) with weight 1, observed smooth
-    # objects twice, as (x, 1) with weight r and as (x, 0) with weight 1 - r
-    Zst = np.vstack((Z[obs_d], Z[s], Z[s]))
-    yst = np.concatenate((np.ones(obs_d.sum() + s.sum(), np.int64), np.zeros(s.sum(), np.int64)))
-    wst = np.ones(yst.size)
-    n_d, n_s = int(obs_d.sum()), int(s.sum())
+    Zst, yst, wst, n_d, n_s = _stacked_design(Z, obs_d)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -329,10 +340,7 @@ def fit_dcv14(features: Any, alpha: Any, labels: Any, theta0: float | None = Non
             break
         F = F_new
 
-    pipe = Pipeline([("scale", scaler), ("logreg", lr)])
     return DCV14Result(
-        theta=float(np.exp(log_theta)), theta0=theta0, classifier=pipe, loglik_trace=loglik_trace,
-        objective_trace=objective_trace, theta_trace=theta_trace, n_iter=n_iter,
-        converged=converged, theta_at_bound=at_bound, C=C, tol=float(tol), n_objects=N,
-        feature_names=names,
-    )
+        theta=float(np.exp(log_theta)), theta0=theta0, classifier=Pipeline([("scale", scaler), ("logreg", lr)]),
+        loglik_trace=loglik_trace, objective_trace=objective_trace, theta_trace=theta_trace, n_iter=n_iter,
+        converged=converged, theta_at_bound=at_bound, C=C, tol=float(tol), n_objects=N, feature_names=names)

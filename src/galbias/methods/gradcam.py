@@ -244,6 +244,27 @@ def _feature_grid_cam_class():
 ALIGNMENTS = ("receptive_field", "library")
 
 
+def _target_classes(target_classes: Sequence[int] | np.ndarray | None, n: int) -> np.ndarray | None:
+    """:func:`gradcam_maps`'s checked target classes (None: the predicted class)."""
+    if target_classes is None:
+        return None
+    tc = np.asarray(target_classes).astype(np.int64)
+    if tc.shape != (n,):
+        raise ValueError(f"target_classes must have one entry per image ({n}), got shape {tc.shape}")
+    if n and tc.min() < 0:  # a negative index would silently pick the last class
+        raise ValueError(f"target classes must be >= 0, got {int(tc.min())}")
+    return tc
+
+
+def _output(out: np.ndarray | None, shape: tuple[int, int, int]) -> np.ndarray:
+    """The array :func:`gradcam_maps` fills: ``out`` when given (checked), else a new float32 one."""
+    if out is None:
+        return np.empty(shape, dtype=np.float32)
+    if out.shape != shape:
+        raise ValueError(f"out must have shape {shape}, got {out.shape}")
+    return out
+
+
 def gradcam_maps(model: nn.Module, images: Any, target_classes: Sequence[int] | np.ndarray | None = None,
                  batch_size: int = 64, layer: nn.Module | None = None, device: str | torch.device | None = None,
                  out: np.ndarray | None = None, rows: np.ndarray | None = None, align: str = "receptive_field",
@@ -285,20 +306,10 @@ def gradcam_maps(model: nn.Module, images: Any, target_classes: Sequence[int] | 
         images = _Rows(images, rows)
     n = len(images)
     h, w = _image_hw(images)
-    if target_classes is not None:
-        tc = np.asarray(target_classes).astype(np.int64)
-        if tc.shape != (n,):
-            raise ValueError(f"target_classes must have one entry per image ({n}), got shape {tc.shape}")
-        if n and tc.min() < 0:  # a negative index would silently pick the last class
-            raise ValueError(f"target classes must be >= 0, got {int(tc.min())}")
-    else:
-        tc = None
+    tc = _target_classes(target_classes, n)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(dev)
-    if out is None:
-        out = np.empty((n, h, w), dtype=np.float32)
-    elif out.shape != (n, h, w):
-        raise ValueError(f"out must have shape {(n, h, w)}, got {out.shape}")
+    out = _output(out, (n, h, w))
     if n == 0:
         return out
     batch_size = max(1, int(batch_size))

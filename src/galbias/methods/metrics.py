@@ -47,12 +47,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
 from ..data.binning import cut_positions, weighted_counts
-from .bias import BiasFitError, _check_alpha, _check_int, _check_intrinsic, _check_labels, _json_float
+from .inputs import BiasFitError, check_alpha, check_int, check_intrinsic, check_labels, json_float
 
-__all__ = ["CV18Result", "bias_metrics", "classification_metrics", "cv14", "cv18", "hard_labels", "kdtree_cells"]
+__all__ = ["SIGNIFICANCE", "CV18Result", "bias_metrics", "classification_metrics", "cv14", "cv18", "hard_labels",
+           "kdtree_cells", "wilson_interval"]
+
+#: the significance level of every test and verdict in the book (chapters 6, 7 and 9)
+SIGNIFICANCE = 0.05
 
 
 def _sort_by_cell(order: np.ndarray, cell: np.ndarray, w: np.ndarray, n_cells: int):
@@ -148,14 +153,14 @@ def _cv_core(a_order: np.ndarray, smooth: np.ndarray, X: np.ndarray | None,
 
 
 def _prepare_cv(alpha, labels, intrinsic, n_bins, depth):
-    a = _check_alpha(alpha, positive=False)
-    y = _check_labels(labels, a.size)
-    n_bins = _check_int("n_bins", n_bins, 1)
-    depth = _check_int("depth", depth, 0)
+    a = check_alpha(alpha, positive=False)
+    y = check_labels(labels, a.size)
+    n_bins = check_int("n_bins", n_bins, 1)
+    depth = check_int("depth", depth, 0)
     if depth > 16:
         raise BiasFitError(f"depth must be <= 16 (2^depth cells); got {depth}")
     # column-major copy: the tree reads one column at a time
-    X = None if intrinsic is None else np.asfortranarray(_check_intrinsic(intrinsic, a.size))
+    X = None if intrinsic is None else np.asfortranarray(check_intrinsic(intrinsic, a.size))
     need = n_bins * (1 << depth)
     if a.size < need:
         what = "CV14" if depth == 0 else "CV18"
@@ -192,8 +197,8 @@ def kdtree_cells(intrinsic: Any, depth: int = 3) -> np.ndarray:
     Level ``d`` splits each cell at its median of column ``d mod k`` (left ``<`` median, right
     ``>=`` median).  Without ties the cells are equal-count (sizes differ by at most one).
     """
-    X = _check_intrinsic(intrinsic, np.shape(intrinsic)[0] if np.ndim(intrinsic) else 0)
-    depth = _check_int("depth", depth, 0)
+    X = check_intrinsic(intrinsic, np.shape(intrinsic)[0] if np.ndim(intrinsic) else 0)
+    depth = check_int("depth", depth, 0)
     if depth > 16:
         raise BiasFitError(f"depth must be <= 16 (2^depth cells); got {depth}")
     orders = [np.argsort(X[:, v], kind="stable") for v in range(X.shape[1])]
@@ -221,7 +226,7 @@ class CV18Result:
     n_objects: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mean": float(self.mean), "std": _json_float(self.std), "value": float(self.value),
+        return {"mean": float(self.mean), "std": json_float(self.std), "value": float(self.value),
                 "n_bins": self.n_bins, "depth": self.depth, "n_boot": self.n_boot,
                 "seed": None if self.seed is None else int(self.seed), "n_objects": int(self.n_objects)}
 
@@ -252,7 +257,7 @@ def cv18(alpha: Any, labels: Any, intrinsic: Any, n_bins: int = 8, depth: int = 
     """
     ref = _check_reference(reference)
     a_order, smooth, X, X_orders, n_bins, depth = _prepare_cv(alpha, labels, intrinsic, n_bins, depth)
-    n_boot = _check_int("n_boot", n_boot, 0)
+    n_boot = check_int("n_boot", n_boot, 0)
     N = smooth.size
     value = _cv_core(a_order, smooth, X, X_orders, np.ones(N, np.int64), depth, n_bins, ref)
     rng = np.random.default_rng(seed)
@@ -309,3 +314,12 @@ def hard_labels(p_disk, threshold: float = 0.5) -> pd.array:
     out = pd.array((p > threshold).astype(int), dtype="Int8")
     out[~np.isfinite(p)] = pd.NA
     return out
+
+
+def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion ``k / n`` (scipy's ``binomtest``; NaN, NaN
+    when ``n == 0``)."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)

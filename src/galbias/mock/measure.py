@@ -88,6 +88,36 @@ def _eig2(cov: np.ndarray):
     return tr + diff, tr - diff, 0.5 * np.arctan2(2 * c, a - b)
 
 
+def _annulus_profile(img: np.ndarray, psf_px: np.ndarray, noise_px: np.ndarray, ang: np.ndarray, q_obs: np.ndarray,
+                     x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean surface brightness ``d`` in elliptical annuli that follow the observed shape (on the
+    templates' log-radius grid, in PSF units), its fit weights ``w`` and the pixel counts ``cnt``;
+    pixels whose ellipse leaves the frame are dropped."""
+    B, S, _ = img.shape
+    ca, sa = np.cos(ang).astype(np.float32)[:, None, None], np.sin(ang).astype(np.float32)[:, None, None]
+    xp = x * ca + y * sa
+    yp = y * ca - x * sa
+    qo = q_obs.astype(np.float32)[:, None, None]
+    rc = np.sqrt(qo * xp**2 + yp**2 / qo)
+    ln_r = _templates()[0]
+    K = len(ln_r)
+    step = ln_r[1] - ln_r[0]
+    u = np.log(np.maximum(rc, 0.25) * (1.0 / psf_px.astype(np.float32))[:, None, None])
+    u -= ln_r[0]
+    u *= 1.0 / step
+    bins = np.clip(np.rint(u), 0, K - 1).astype(np.int32)
+    # pixels whose ellipse leaves the frame go to an extra bin K that is dropped
+    bins[rc * (1.0 / np.sqrt(qo)) > (S / 2.0 - 1.0)] = K
+    flat = (bins + (np.arange(B, dtype=np.int32) * (K + 1))[:, None, None]).ravel()
+    sums = np.bincount(flat, weights=img.ravel(), minlength=B * (K + 1)).reshape(B, K + 1)[:, :K]
+    cnt = np.bincount(flat, minlength=B * (K + 1)).reshape(B, K + 1)[:, :K]
+    d = sums / np.maximum(cnt, 1)
+    var = noise_px[:, None] ** 2 / np.maximum(cnt, 1) + (MODEL_FLOOR * d) ** 2
+    w = np.where(cnt > 0, 1.0 / np.maximum(var, 1e-30), 0.0)
+
+    return d, w, cnt
+
+
 def measure_batch(r_img: np.ndarray, psf_px: np.ndarray, noise_px: np.ndarray,
                   pixscale: np.ndarray) -> dict[str, np.ndarray]:
     """Single-Sérsic measurements from (B, S, S) r-band survey images.
@@ -110,27 +140,8 @@ def measure_batch(r_img: np.ndarray, psf_px: np.ndarray, noise_px: np.ndarray,
     c1, c2 = np.maximum(l1 - psf2, 1e-3), np.maximum(l2 - psf2, 1e-3)
     e = np.clip(1 - np.sqrt(np.minimum(c1, c2) / np.maximum(c1, c2)), 0.0, MAX_E)
 
-    # elliptical annuli following the observed shape
-    ca, sa = np.cos(ang).astype(np.float32)[:, None, None], np.sin(ang).astype(np.float32)[:, None, None]
-    xp = x * ca + y * sa
-    yp = y * ca - x * sa
-    qo = q_obs.astype(np.float32)[:, None, None]
-    rc = np.sqrt(qo * xp**2 + yp**2 / qo)
     ln_r, tmpl, tmpl2 = _templates()
-    K = len(ln_r)
-    step = ln_r[1] - ln_r[0]
-    u = np.log(np.maximum(rc, 0.25) * (1.0 / psf_px.astype(np.float32))[:, None, None])
-    u -= ln_r[0]
-    u *= 1.0 / step
-    bins = np.clip(np.rint(u), 0, K - 1).astype(np.int32)
-    # pixels whose ellipse leaves the frame go to an extra bin K that is dropped
-    bins[rc * (1.0 / np.sqrt(qo)) > (S / 2.0 - 1.0)] = K
-    flat = (bins + (np.arange(B, dtype=np.int32) * (K + 1))[:, None, None]).ravel()
-    sums = np.bincount(flat, weights=img.ravel(), minlength=B * (K + 1)).reshape(B, K + 1)[:, :K]
-    cnt = np.bincount(flat, minlength=B * (K + 1)).reshape(B, K + 1)[:, :K]
-    d = sums / np.maximum(cnt, 1)
-    var = noise_px[:, None] ** 2 / np.maximum(cnt, 1) + (MODEL_FLOOR * d) ** 2
-    w = np.where(cnt > 0, 1.0 / np.maximum(var, 1e-30), 0.0)
+    d, w, cnt = _annulus_profile(img, psf_px, noise_px, ang, q_obs, x, y)
 
     # coarse grid (every other n and r_e) first, then the full grid around its minimum
     nn, nx = len(profiles.tables().ln_n), len(profiles.tables().ln_x)

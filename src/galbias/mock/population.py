@@ -259,7 +259,13 @@ def _realistic_extras(rng: np.random.Generator, absmag: np.ndarray, disk: np.nda
 
 
 def _draw_batch(rng: np.random.Generator, n: int, realism: str = "realistic") -> pd.DataFrame:
-    """``n`` galaxies with truth, sky and catalog photometry (before the selection cuts)."""
+    """``n`` galaxies with truth, sky and catalog photometry (before the selection cuts).
+
+    Longer than the book's ~80-line rule on purpose: the sequence of draws from ``rng`` below *is*
+    the survey (a seed reproduces its galaxies only while the draws keep this order), so every
+    draw stays in this one function where the order can be read top to bottom; about half of
+    it is the list of output columns.
+    """
     cls = (rng.random(n) < P_DISK).astype(np.int8)
     z = np.empty(n)
     absmag = np.empty(n)
@@ -267,7 +273,6 @@ def _draw_batch(rng: np.random.Generator, n: int, realism: str = "realistic") ->
         idx = np.flatnonzero(cls == c)
         z[idx], absmag[idx] = _draw_z_mag(rng, c, len(idx))
     disk = cls == 1
-    smooth = ~disk
     g = rng.standard_normal  # noqa: E731 - short alias for readability below
 
     # --- structure ------------------------------------------------------------------------

@@ -140,6 +140,40 @@ def _f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)[:, None, None]
 
 
+def _arm_pattern(s: Params, X: np.ndarray, Y: np.ndarray, Rh: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Spiral-arm pattern of unit mean in the disk plane: ``((1 + cos psi) / 2)^p`` normalised, with
+    ``psi = m (theta - ln(R/h) / tan(pitch)) + phase``."""
+    pitch = np.radians(np.nan_to_num(_a(s, "true_pitch_deg", float), nan=20.0))
+    wind = _a(s, "sim_chirality", float) / np.tan(pitch)
+    psi = np.arctan2(Y, X)
+    psi -= _f32(wind) * np.log(Rh)
+    psi *= _f32(m)
+    psi += _f32(_a(s, "sim_arm_phase"))
+    p = _a(s, "sim_arm_sharp", int)
+    pattern = np.cos(psi, out=psi)
+    pattern += 1.0
+    pattern *= 0.5
+    np.power(pattern, _f32(p), out=pattern)
+    pattern *= _f32(4.0**p / special.comb(2 * p, p))  # divide by the mean of the pattern
+    return pattern
+
+
+def _bar_component(comps: np.ndarray, s: Params, X: np.ndarray, Y: np.ndarray, f_bar: np.ndarray,
+                   qd: np.ndarray) -> None:
+    """Fill ``comps[:, 3]`` with each galaxy's bar (flux ``f_bar``): a Gaussian in the disk plane."""
+    ang = _a(s, "sim_bar_angle", float)
+    sx = _a(s, "sim_bar_len", float) / 2
+    sy = sx * _a(s, "sim_bar_q", float)
+    has_bar = _a(s, "sim_bar_frac", float) > 0
+    comps[:, 3] = 0.0
+    if has_bar.any():
+        k = np.flatnonzero(has_bar)
+        ca, sa = _f32(np.cos(ang[k])), _f32(np.sin(ang[k]))
+        Xb = (X[k] * ca + Y[k] * sa) * _f32(1 / sx[k])
+        Yb = (Y[k] * ca - X[k] * sa) * _f32(1 / sy[k])
+        comps[k, 3] = np.exp(-0.5 * (Xb * Xb + Yb * Yb)) * _f32(f_bar[k] / (2 * np.pi * sx[k] * sy[k] * qd[k]))
+
+
 def _galaxy_model(b: Params, size: int, pix: np.ndarray) -> np.ndarray:
     """Unblurred (B, 3, S, S) surface-brightness model of the galaxies in ``b``.
 
@@ -189,20 +223,8 @@ def _galaxy_model(b: Params, size: int, pix: np.ndarray) -> np.ndarray:
             f_disk = flux[sel] * (1 - bt) * (1 - barf)
             base = np.exp(-Rh)
             base *= _f32(f_disk / (2 * np.pi * h**2 * qd))
-            # spiral arms: psi = m (theta - ln(R/h) / tan(pitch)) + phase
             m = _a(s, "true_n_arms", float)
-            pitch = np.radians(np.nan_to_num(_a(s, "true_pitch_deg", float), nan=20.0))
-            wind = _a(s, "sim_chirality", float) / np.tan(pitch)
-            psi = np.arctan2(Y, X)
-            psi -= _f32(wind) * np.log(Rh)
-            psi *= _f32(m)
-            psi += _f32(_a(s, "sim_arm_phase"))
-            p = _a(s, "sim_arm_sharp", int)
-            pattern = np.cos(psi, out=psi)
-            pattern += 1.0
-            pattern *= 0.5
-            np.power(pattern, _f32(p), out=pattern)
-            pattern *= _f32(4.0**p / special.comb(2 * p, p))  # divide by the mean of the pattern
+            pattern = _arm_pattern(s, X, Y, Rh, m)
             r_in = np.maximum(_a(s, "sim_bar_len", float) * (barf > 0), 0.8 * h)
             arm_w = R * _f32(1 / r_in)
             arm_w *= arm_w
@@ -211,18 +233,7 @@ def _galaxy_model(b: Params, size: int, pix: np.ndarray) -> np.ndarray:
             comps[:, 2] = base * arm_w * pattern
             comps[:, 1] = base * (1 - arm_w)
             # bar: a Gaussian in the disk plane, bulge-coloured
-            ang = _a(s, "sim_bar_angle", float)
-            sx = _a(s, "sim_bar_len", float) / 2
-            sy = sx * _a(s, "sim_bar_q", float)
-            has_bar = barf > 0
-            comps[:, 3] = 0.0
-            if has_bar.any():
-                k = np.flatnonzero(has_bar)
-                ca, sa = _f32(np.cos(ang[k])), _f32(np.sin(ang[k]))
-                Xb = (X[k] * ca + Y[k] * sa) * _f32(1 / sx[k])
-                Yb = (Y[k] * ca - X[k] * sa) * _f32(1 / sy[k])
-                fb = flux[sel][k] * (1 - bt[k]) * barf[k]
-                comps[k, 3] = np.exp(-0.5 * (Xb * Xb + Yb * Yb)) * _f32(fb / (2 * np.pi * sx[k] * sy[k] * qd[k]))
+            _bar_component(comps, s, X, Y, flux[sel] * (1 - bt) * barf, qd)
             colours += [band_factors(_a(s, "sim_gr_disk", float), ebv[sel]),
                         band_factors(_a(s, "sim_gr_arm", float), ebv[sel]), colours[0]]
         factors = np.stack(colours, axis=2)  # (nb, 3, K)

@@ -24,8 +24,8 @@ What chapter 8 shows, as arrays, tables and numbers to glue:
 - :func:`geometry_numbers` - feature-grid size, receptive-field stride and the library's offset.
 - :func:`light_radii`, :func:`light_profile` - where the galaxies' light is, for comparison.
 - :func:`changed_examples`, :func:`example_tiles` - a few galaxies DDB changed, with their maps.
-- :func:`mean_maps_figure`, :func:`radial_figure`, :func:`examples_figure` - the chapter's figures
-  (:func:`map_scale`: their common colour scale); :data:`SPREAD_CAPTION` - Table 8.1's caption;
+- :data:`SPREAD_CAPTION` - Table 8.1's caption (the chapter's figures are
+  :mod:`galbias.compendium.gradcamplots`);
   :func:`paper_geometry_numbers` - the paper's ResNet50 grid and offset.
 """
 
@@ -55,8 +55,7 @@ __all__ = ["CLASSES", "RADIAL_DEFAULT_BINS", "ClassMaps", "MapSummary", "average
            "class_maps", "compare_spread", "example_tiles", "geometry_numbers", "light_profile", "light_radii",
            "mean_image", "mean_radius", "overlay", "paper_agreement", "predicted_class", "radial_profile",
            "radius_grid", "seed_spread", "spread_numbers", "spread_table", "summarise", "write_means",
-           "SPREAD_CAPTION", "examples_figure", "map_scale", "mean_maps_figure", "paper_geometry_numbers",
-           "radial_figure"]
+           "SPREAD_CAPTION", "paper_geometry_numbers"]
 
 #: the predicted classes the maps are averaged over (target index -> name), in the figures' order
 CLASSES = {1: "disk", 0: "smooth"}
@@ -431,7 +430,7 @@ def example_tiles(images: Any, rows: np.ndarray, frame: pd.DataFrame, maps: Mapp
     return tiles, titles, ["survey image", *[_title(n) for n in networks]]
 
 
-# --- chapter 8's figures --------------------------------------------------------------------------
+# --- chapter 8's tables ---------------------------------------------------------------------------
 
 #: caption of Table 8.1 (:func:`spread_table`)
 SPREAD_CAPTION = (
@@ -441,102 +440,6 @@ SPREAD_CAPTION = (
     "individual maps (\"r̄ per galaxy\", with its standard error over galaxies and its standard deviation "
     "over chapter 4's seeds); \"peak at\" is the radius of the brightest annulus of the average map and "
     "\"empty\" the number of galaxies whose map is zero everywhere (every weighted feature map negative).")
-
-
-def map_scale(results: Mapping[tuple[str, str], ClassMaps]) -> float:
-    """The common colour-scale maximum of the average maps (the largest finite value; 1 when none)."""
-    return float(np.nanmax([np.nanmax(r.mean) for r in results.values() if np.isfinite(r.mean).any()] or [1.0]))
-
-
-def _circles(radii: Mapping[str, float]) -> tuple[tuple[float, str], ...]:
-    """(radius in half-widths, line style) of R50 (dotted) and R90 (dashed), as in :func:`light_radii`."""
-    return (radii["r50_frac"], ":"), (radii["r90_frac"], "--")
-
-
-def _networks(networks: Sequence[Any] | None) -> Sequence[Any]:
-    from .networks import NETWORKS
-
-    return NETWORKS if networks is None else networks
-
-
-def mean_maps_figure(results: Mapping[tuple[str, str], ClassMaps], radii: Mapping[str, float], image_px: int,
-                     networks: Sequence[Any] | None = None):
-    """Figure 8.1: the average map of each network (columns) and predicted class (rows, :data:`CLASSES`),
-    on one colour scale (:func:`map_scale`), with circles at the median R50 and R90 (:func:`light_radii`)
-    for images ``image_px`` pixels across; a panel without galaxies says so."""
-    import matplotlib.pyplot as plt
-
-    nets = _networks(networks)
-    half, vmax = image_px / 2, map_scale(results)
-    fig, axes = plt.subplots(2, len(nets), figsize=(2.35 * len(nets) + 0.7, 5.3), squeeze=False)
-    im = None
-    for j, net in enumerate(nets):
-        for i, cls in enumerate(CLASSES.values()):
-            r, ax = results[net.name, cls], axes[i, j]
-            ax.set_title(f"{net.title}\n{cls}, n = {r.summary.n:,}", fontsize=9)
-            if not r.summary.n:
-                ax.axis("off")
-                ax.text(0.5, 0.5, f"no galaxy\npredicted {cls}", ha="center", va="center", fontsize=9,
-                        transform=ax.transAxes)
-                continue
-            im = ax.imshow(r.mean, origin="upper", cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
-            for rf, ls in _circles(radii):
-                if np.isfinite(rf):
-                    ax.add_patch(plt.Circle((half - 0.5,) * 2, rf * half, fill=False, color="white", lw=0.9,
-                                            ls=ls))
-            ax.set(xticks=[], yticks=[])
-            ax.grid(False)
-    fig.colorbar(im, ax=axes, shrink=0.7, label="mean GradCAM intensity")
-    return fig
-
-
-def radial_figure(results: Mapping[tuple[str, str], ClassMaps], light_prof: pd.DataFrame,
-                  radii: Mapping[str, float], networks: Sequence[Any] | None = None):
-    """Figure 8.2: radial profiles of the average maps, one panel per predicted class, with the mean
-    image brightness (``light_prof`` of :func:`light_profile`, scaled to :func:`map_scale`) and lines
-    at the median R50 and R90."""
-    import matplotlib.pyplot as plt
-
-    from ..compendium.plots import COLORS
-
-    vmax = map_scale(results)
-    fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.3), sharey=True)
-    for ax, cls in zip(axes, CLASSES.values()):
-        for net in _networks(networks):
-            prof = results[net.name, cls].profile
-            ax.plot(prof["r_frac"], prof["mean"], "o-", ms=3.5, color=COLORS[net.name], label=net.title)
-        ax.plot(light_prof["r_frac"], light_prof["mean"] / np.nanmax(light_prof["mean"]) * vmax, color="0.55",
-                ls="--", lw=1, label="mean image brightness (scaled)")
-        for rf, ls in _circles(radii):
-            if np.isfinite(rf):
-                ax.axvline(rf, color="0.4", ls=ls, lw=0.8)
-        ax.set(xlabel="distance from centre / half width", title=f"predicted {cls}", xlim=(0, 1))
-    axes[0].set_ylabel("mean GradCAM intensity")
-    axes[0].legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def examples_figure(images: Any, rows: np.ndarray, frame: pd.DataFrame, maps: Mapping[str, np.ndarray],
-                    targets: Mapping[str, np.ndarray], pick: np.ndarray):
-    """Figure 8.3: the galaxies at positions ``pick`` with their maps (:func:`example_tiles`, drawn with
-    :func:`galbias.compendium.plots.image_grid`), or a note when ``pick`` is empty."""
-    import matplotlib.pyplot as plt
-
-    from ..compendium.plots import image_grid
-
-    if not len(pick):
-        fig, ax = plt.subplots(figsize=(6.4, 1.2))
-        ax.axis("off")
-        ax.text(0.5, 0.5, "DDB changed no test galaxy from smooth to disk", ha="center", va="center", fontsize=9)
-        return fig
-    tiles, titles, row_names = example_tiles(images, rows, frame, maps, targets, pick)
-    fig = image_grid(tiles, titles, ncols=len(pick), size=1.15, row_labels=row_names)
-    for ax in fig.axes:  # tile labels readable at the page's width (>= 8 pt once the figure is scaled)
-        ax.title.set_fontsize(8.5)
-        ax.yaxis.label.set_fontsize(9)
-    fig.tight_layout(pad=0.3)
-    return fig
 
 
 def paper_geometry_numbers(crop_px: int) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """Chapter 9's statistics: confusion counts, Dhar & Shamir's binomial test, summaries over
 repeats, the within-network anisotropy and the swap contrast, region dependence of any classifier.
 
-:data:`SIGNIFICANCE` is the one significance level of the chapter.
+:data:`SIGNIFICANCE` (from :mod:`galbias.methods.metrics`, the one level of the book) is used by every test.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ...methods.metrics import SIGNIFICANCE
 from ...reference import DS_CONFUSION, DS_TABLE16
 from .design import favoured
 
@@ -20,8 +21,6 @@ __all__ = ["SIGNIFICANCE", "add_binomial_tests", "anisotropy", "binom_pvalue", "
            "dependence_verdict",
            "paper_summary", "region_dependence", "summarize", "summary_table", "swap_contrast"]
 
-#: the significance level used throughout chapter 9 (tests, verdicts, "share significant")
-SIGNIFICANCE = 0.05
 
 
 def confusion(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray) -> dict[str, int]:

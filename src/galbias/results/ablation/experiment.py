@@ -1,40 +1,5 @@
-r"""Chapter 10: when does de-biasing work?  Ground-truth tests of DDB's assumptions.
-
-Every test trains the same small network on the same images and scores it on held-out
-galaxies whose true class is known; only the labels, the loss, the bias model or the rule that
-picks the epoch change.  Nothing here lets the truth into a method: labels, theta, the bias
-shape, the epoch and the weights are all chosen from labels alone; the truth is read only by
-:func:`score`.
-
-Scenarios (:data:`SCENARIOS`)
-  ``S1`` the paper's world: on the realistic survey's images, labels drawn from the paper's
-  own model given the true class (a disk is labelled smooth with probability
-  b(alpha; theta_S1), exactly half-Gaussian, independent of the image; a smooth galaxy is
-  never labelled disk) - DDB's ceiling, where every assumption holds.  theta_S1 is the theta
-  chapter 3 fitted on the realistic survey's labels, so the bias is as strong as there.
-  ``S2`` the simulated volunteers of the realistic survey (the default survey; GZ2B/GZ2D).
-  ``S3`` the simulated volunteers of the idealised survey (``survey_realism="idealised"``),
-  rendered small for this chapter.
-
-Methods (:data:`METHODS`; every CNN method is trained with each seed)
-  ``ce_gz2b`` cross-entropy on the scenario's labels; ``ce_gz2d`` on the redshift-debiased
-  labels (S2 only); ``ddb`` the paper's DDB with theta x ``theta_factor`` (the factor is 1
-  unless the row says otherwise; in S1 theta is known, elsewhere it is fitted on the training
-  labels like chapter 3, unbinned half-Gaussian here); ``ddb_shape`` DDB with the two-parameter
-  shape b = exp(-(alpha/theta)^k / 2) fitted by unbinned maximum likelihood
-  (:func:`galbias.methods.bias.fit_bias_shape`); ``degrade`` cross-entropy on the resolved
-  training galaxies (alpha above the ``resolved_quantile`` of the training set) and on copies
-  of them degraded to the alphas of the unresolved ones (:mod:`galbias.methods.degrade`), with
-  their own labels; ``degrade+ddb`` DDB on the whole training set plus the degraded copies
-  counted with b = 0; ``dcv14`` the EM baseline on Sérsic n, ellipticity and half-light radius.
-
-Epoch selection (:data:`SELECTIONS`), all from the validation labels: ``val_loss`` the paper's
-rule (lowest validation loss of the method's own loss); ``val_cv14`` and ``val_cv18`` the
-lowest bias metric of the validation predictions; ``predictive`` the best agreement, over
-``n_check_bins`` alpha bins, between the label disk fraction the model predicts (mean
-(1 - b_i) p_i for the DDB losses, mean p_i for cross-entropy) and the observed one; ``last``
-the final epoch; ``ema`` the final exponential moving average of the weights (span
-``ema_span_epochs`` epochs of steps, BatchNorm buffers averaged too).
+"""Chapter 10's experiment: the scenarios, the trainings of every method and seed, the selection
+rules and the scores (described in :mod:`galbias.results.ablation`).
 """
 
 from __future__ import annotations
@@ -50,32 +15,42 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core import artifacts
-from ..data import catalog as catalog_mod
-from ..data.binning import equal_count_bins
-from ..data.cache import CachedImages, build_cache, to_float
-from ..data.labels import DEBIASED, WEIGHTED, majority_vote
-from ..methods import engine
-from ..methods.bias import bias_probability, bias_shape_probability, fit_bias_shape
-from ..methods.dcv14 import fit_dcv14
-from ..methods.degrade import degrade_images, psf_sigma_pixels
-from ..methods.losses import p_disk as p_disk_of
-from ..methods.metrics import cv14, cv18
-from .skybias.network import prepare_images, torch_threads
+from ...core import artifacts
+from ...data import catalog as catalog_mod
+from ...data.binning import equal_count_bins
+from ...data.cache import CachedImages, build_cache, to_float
+from ...data.labels import DEBIASED, WEIGHTED, majority_vote
+from ...methods import engine
+from ...methods.bias import bias_probability, bias_shape_probability, fit_bias_shape
+from ...methods.dcv14 import fit_dcv14
+from ...methods.degrade import degrade_images, psf_sigma_pixels
+from ...methods.losses import p_disk as p_disk_of
+from ...methods.metrics import cv14, cv18
+from ..skybias.network import prepare_images, torch_threads
 
-__all__ = ["AblationSettings", "COLUMNS", "METHODS", "SCENARIOS", "SELECTIONS", "ScenarioData", "load_scenarios",
-           "recall_curves", "run_ablation", "score", "select_epochs", "selection_table", "summary_table",
-           "verdict_numbers", "write_ablation"]
+__all__ = ["AblationSettings", "COLUMNS", "FEATURES", "INTRINSIC", "METHODS", "SCENARIOS", "SELECTIONS",
+           "ScenarioData", "load_scenarios", "run_ablation", "score", "select_epochs", "write_ablation"]
+
 
 SCENARIOS = {"S1": "S1 paper's model", "S2": "S2 realistic volunteers", "S3": "S3 idealised volunteers"}
+
+
 METHODS = ("ce_gz2b", "ce_gz2d", "ddb", "ddb_shape", "degrade", "degrade+ddb", "dcv14")
+
+
 SELECTIONS = ("val_loss", "val_cv14", "val_cv18", "predictive", "last", "ema")
+
+
 #: columns of ``ablation.csv``
 COLUMNS = ["scenario", "method", "theta_factor", "selection", "seed", "epoch", "accuracy_truth",
            "recall_truth", "recall_truth_lowalpha", "cv18", "cv18_lowref", "cv14", "disk_fraction",
            "recall_a1", "recall_a2", "recall_a3", "recall_a4", "recall_a5", "bias_theta", "bias_k", "n_train",
            "n_score", "seconds"]
+
+
 FEATURES = ["sersic_n", "sersic_e", "sersic_re_kpc"]
+
+
 INTRINSIC = ["petroRad_kpc", "abs_mag_r", "z"]
 
 
@@ -121,8 +96,6 @@ class AblationSettings:
         sized.update({k: (tuple(v) if k == "theta_factors" else v) for k, v in overrides.items() if v is not None})
         return cls(**sized)
 
-
-# --- data ------------------------------------------------------------------------------------------
 
 @dataclass
 class ScenarioData:
@@ -231,7 +204,7 @@ def load_scenarios(cfg: Any, paths: Any, labels: pd.DataFrame, theta_s1: float, 
 
 
 def _idealised(cfg: Any, paths: Any, s: AblationSettings, log: Callable[[str], None]) -> ScenarioData:
-    from ..mock.survey import simulate_survey
+    from ...mock.survey import simulate_survey
 
     n_all = s.s3_objects or int(1.25 * (s.n_train + s.n_val + s.n_score))
     n_eval = int(round(n_all * s.n_score / (s.n_train + s.n_val + s.n_score))) + 200
@@ -250,8 +223,6 @@ def _idealised(cfg: Any, paths: Any, s: AblationSettings, log: Callable[[str], N
     th, shape = _fit_thetas(f)
     return ScenarioData("S3", f, images, th, "fitted (unbinned half-Gaussian, training labels)", shape)
 
-
-# --- training -----------------------------------------------------------------------------------------
 
 class _EpochPredictions(L.Callback):
     """After every training epoch: p(disk) of the validation and scoring galaxies, and an EMA of
@@ -340,8 +311,6 @@ def _training_set(d: ScenarioData, method: str, seed: int) -> tuple[np.ndarray, 
     raise KeyError(f"unknown CNN method {method!r}")
 
 
-# --- epoch selection and scoring ---------------------------------------------------------------------
-
 def _nll(p: np.ndarray, y: np.ndarray, b: np.ndarray) -> float:
     p = np.clip(p, 1e-7, 1 - 1e-7)
     return float(-np.mean(np.where(y == 1, np.log((1 - b) * p + 1e-12), np.log(1 - p + b * p))))
@@ -397,8 +366,6 @@ def _bias_of(loss: str, bias: Any, alpha: np.ndarray) -> np.ndarray:
     return np.zeros_like(alpha)
 
 
-# --- the whole ablation --------------------------------------------------------------------------------
-
 def _configs(d: ScenarioData, s: AblationSettings) -> list[tuple[str, float]]:
     out = [("ce_gz2b", 1.0)]
     if d.name == "S2":  # the redshift-debiased labels of the volunteers of the default survey
@@ -425,7 +392,6 @@ def run_ablation(data: dict[str, ScenarioData], s: AblationSettings, seed: int,
             a_va, y_va = f["alpha"].to_numpy()[va], f["label"].to_numpy()[va]
             X_va = f[INTRINSIC].to_numpy(float)[va]
             f_sc = f.iloc[sc].reset_index(drop=True)
-            n_tr = len(d.part("train"))
             for method, factor in _configs(d, s):
                 for k in range(s.n_seeds):
                     t0 = time.perf_counter()
@@ -471,172 +437,3 @@ def write_ablation(path: str | Path, table: pd.DataFrame, s: AblationSettings, i
     """Write ``ablation.csv`` atomically with its manifest."""
     return artifacts.write_table(path, table, COLUMNS, {"settings": s.to_dict(), **(extra or {})}, inputs,
                                  code="ablation")
-
-
-def summary_table(table: pd.DataFrame, selection: str = "val_loss", factor: float = 1.0,
-                  columns: Sequence[str] = ("accuracy_truth", "recall_truth_lowalpha", "cv18", "cv18_lowref")
-                  ) -> pd.DataFrame:
-    """Method x scenario: mean ± sd (over seeds, ddof = 1) of ``columns`` for one selection rule
-    (DCV14 has only its EM fit) and theta factor."""
-    t = table[((table["selection"] == selection) | (table["method"] == "dcv14")) & (table["theta_factor"] == factor)]
-    g = t.groupby(["method", "scenario"], sort=False)[list(columns)]
-    mean, sd = g.mean(), g.std(ddof=1)
-    out = mean.copy().astype(object)
-    for c in columns:
-        out[c] = [f"{m:.3f} ± {v:.3f}" if np.isfinite(v) else f"{m:.3f}" for m, v in zip(mean[c], sd[c])]
-    order = [m for m in METHODS if m in out.index.get_level_values(0)]
-    return out.unstack("scenario").reindex(order)
-
-
-def _mean_sd(t: pd.DataFrame, col: str) -> tuple[float, float, int]:
-    v = t[col].to_numpy(float)
-    return float(np.mean(v)), float(np.std(v, ddof=1)) if v.size > 1 else float("nan"), int(v.size)
-
-
-def verdict_numbers(table: pd.DataFrame, selection: str = "val_loss") -> dict[str, Any]:
-    """The chapter's numbers: per scenario, DDB minus CE-on-GZ2B truth accuracy (mean and seed sd
-    of the per-seed differences), the best method on the realistic scenario (S2) by mean truth
-    accuracy under ``selection`` (theta factor 1) and its difference from DCV14, and whether the
-    S1 check (DDB at least 0.05 above CE) holds."""
-    out: dict[str, Any] = {}
-    t = table[table["theta_factor"] == 1.0]
-    sel = t[(t["selection"] == selection) | (t["method"] == "dcv14")]
-    for key, name in SCENARIOS.items():
-        sc = sel[sel["scenario"] == name]
-        if sc.empty:
-            continue
-        piv = sc.pivot_table(index="seed", columns="method", values="accuracy_truth")
-        for m in piv.columns:
-            out[f"{key}_acc_{m}"], out[f"{key}_acc_sd_{m}"], _ = _mean_sd(sc[sc["method"] == m], "accuracy_truth")
-            out[f"{key}_low_{m}"], out[f"{key}_low_sd_{m}"], _ = _mean_sd(sc[sc["method"] == m], "recall_truth_lowalpha")
-        if {"ddb", "ce_gz2b"} <= set(piv.columns):
-            d = (piv["ddb"] - piv["ce_gz2b"]).to_numpy()
-            out[f"{key}_ddb_minus_ce"] = float(d.mean())
-            out[f"{key}_ddb_minus_ce_sd"] = float(d.std(ddof=1)) if d.size > 1 else float("nan")
-        means = sc.groupby("method")["accuracy_truth"].mean()
-        best = str(means.idxmax())
-        out[f"{key}_best"] = best
-        out[f"{key}_best_acc"] = float(means.max())
-        if "dcv14" in piv.columns and best != "dcv14":
-            d = (piv[best] - piv["dcv14"]).to_numpy()
-            out[f"{key}_best_minus_dcv14"] = float(d.mean())
-            out[f"{key}_best_minus_dcv14_sd"] = float(d.std(ddof=1)) if d.size > 1 else float("nan")
-        else:
-            out[f"{key}_best_minus_dcv14"], out[f"{key}_best_minus_dcv14_sd"] = 0.0, float("nan")
-        cnn = means.drop(labels=["dcv14"], errors="ignore")
-        out[f"{key}_best_cnn"] = bc = str(cnn.idxmax()) if len(cnn) else ""
-        out[f"{key}_best_cnn_acc"] = float(cnn.max()) if len(cnn) else float("nan")
-        if bc and "dcv14" in piv.columns:
-            d = (piv[bc] - piv["dcv14"]).to_numpy()
-            out[f"{key}_best_cnn_minus_dcv14"] = float(d.mean())
-            out[f"{key}_best_cnn_minus_dcv14_sd"] = float(d.std(ddof=1)) if d.size > 1 else float("nan")
-            out[f"{key}_cnn_vs_dcv14"] = ("beats" if d.mean() > 2 * max(float(np.std(d, ddof=1)) if d.size > 1 else 0, 1e-9)
-                                          else "falls short of" if d.mean() < -2 * (float(np.std(d, ddof=1)) if d.size > 1
-                                                                                    else 0) else "ties with")
-    # what the bias-metric stopping rules pick: the disk fraction of DDB's chosen epoch (S2)
-    for rule in ("val_cv14", "val_cv18"):
-        r = table[(table["scenario"] == SCENARIOS["S2"]) & (table["method"] == "ddb") & (table["theta_factor"] == 1.0)
-                  & (table["selection"] == rule)]
-        out[f"S2_{rule}_disk_fraction"] = float(r["disk_fraction"].mean()) if len(r) else float("nan")
-    out["s1_check"] = bool(out.get("S1_ddb_minus_ce", np.nan) >= 0.05)
-    return out
-
-
-def _diff_word(d: float, sd: float, up: str, tie: str, down: str) -> str:
-    """``up``/``down`` when the mean difference exceeds two seed sds, else ``tie``."""
-    if not np.isfinite(d):
-        return "could not be measured"
-    sd = sd if np.isfinite(sd) else 0.0
-    return tie if abs(d) <= 2 * sd else (up if d > 0 else down)
-
-
-def verdict_words(table: pd.DataFrame, selection: str = "val_loss") -> dict[str, Any]:
-    """Words for the chapter's prose and summary, computed from :func:`verdict_numbers` and the
-    table, so that the text reads right whichever way the trainings come out.
-
-    - ``<S>_gain_word``: DDB against CE on GZ2B ("beats", "ties with", "falls behind");
-    - ``<S>_degenerate``: a note when DDB calls (almost) every scoring galaxy one class
-      (below 3 % or above 97 % disks), which makes its accuracy a class fraction;
-    - ``s2_vs_s1_word``: how much of its S1 advantage DDB keeps with the simulated volunteers;
-    - ``theta_word``: whether a factor of two in θ moves the accuracy by more than the seed sd;
-    - ``shape_word``: the two-parameter shape against the half-Gaussian in S2;
-    - ``ema_word``: the weight average against the paper's rule for DDB in S2.
-    """
-    v = verdict_numbers(table, selection)
-    out: dict[str, Any] = {}
-    t1 = table[(table["theta_factor"] == 1.0) & (table["selection"] == selection)]
-    for key, name in SCENARIOS.items():
-        out[f"{key}_gain_word"] = _diff_word(v.get(f"{key}_ddb_minus_ce", np.nan),
-                                             v.get(f"{key}_ddb_minus_ce_sd", np.nan),
-                                             "beats", "ties with", "falls behind")
-        frac = t1[(t1["scenario"] == name) & (t1["method"] == "ddb")]["disk_fraction"].mean()
-        out[f"{key}_degenerate"] = (f" (but DDB calls {frac:.0%} of the scoring galaxies disks: it has learnt one "
-                                    "class, and its accuracy is just the share of that class)"
-                                    if np.isfinite(frac) and (frac < 0.03 or frac > 0.97) else "")
-    g1, g2 = v.get("S1_ddb_minus_ce", np.nan), v.get("S2_ddb_minus_ce", np.nan)
-    sd2 = v.get("S2_ddb_minus_ce_sd", np.nan)
-    sd2 = sd2 if np.isfinite(sd2) else 0.0
-    if not (np.isfinite(g1) and np.isfinite(g2)) or g1 <= 0:
-        out["s2_vs_s1_word"] = "cannot be compared with its S1 result"
-    elif g2 <= 2 * sd2:
-        out["s2_vs_s1_word"] = "loses its S1 advantage: its gain there is within twice the seed spread"
-    elif g2 >= g1 - 2 * sd2:
-        out["s2_vs_s1_word"] = "keeps its S1 advantage"
-    else:
-        out["s2_vs_s1_word"] = "keeps part of its S1 advantage"
-    mis = table[(table["method"] == "ddb") & (table["selection"] == selection)]
-    moved = []
-    for key in ("S1", "S2"):
-        sc = mis[mis["scenario"] == SCENARIOS[key]]
-        piv = sc.pivot_table(index="seed", columns="theta_factor", values="accuracy_truth")
-        if 1.0 not in piv.columns:
-            continue
-        for f in (0.5, 2.0):
-            if f in piv.columns:
-                d = (piv[f] - piv[1.0]).to_numpy()
-                sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
-                moved.append(abs(float(d.mean())) > 2 * sd)
-    out["theta_word"] = ("could not be measured" if not moved else
-                         "changes the truth accuracy by more than twice the seed spread" if all(moved) else
-                         "changes the truth accuracy by more than twice the seed spread in some cases only"
-                         if any(moved) else "changes the truth accuracy by no more than twice the seed spread")
-    s2 = t1[t1["scenario"] == SCENARIOS["S2"]]
-    piv = s2.pivot_table(index="seed", columns="method", values="accuracy_truth")
-    if {"ddb", "ddb_shape"} <= set(piv.columns):
-        d = (piv["ddb_shape"] - piv["ddb"]).to_numpy()
-        out["shape_word"] = _diff_word(float(d.mean()), float(d.std(ddof=1)) if d.size > 1 else 0.0,
-                                       "improves on", "ties with", "does worse than")
-    else:
-        out["shape_word"] = "was not compared with"
-    ema = table[(table["scenario"] == SCENARIOS["S2"]) & (table["method"] == "ddb") & (table["theta_factor"] == 1.0)]
-    piv = ema.pivot_table(index="seed", columns="selection", values="accuracy_truth")
-    if {"ema", selection} <= set(piv.columns):
-        d = (piv["ema"] - piv[selection]).to_numpy()
-        out["ema_word"] = _diff_word(float(d.mean()), float(d.std(ddof=1)) if d.size > 1 else 0.0,
-                                     "does better than", "does as well as", "does worse than")
-    else:
-        out["ema_word"] = "was not compared with"
-    return out
-
-
-def selection_table(table: pd.DataFrame, methods: Sequence[str] = ("ddb", "ce_gz2b")) -> pd.DataFrame:
-    """Rule x (scenario, method): mean truth accuracy ± seed sd and the mean epoch each rule picked
-    (theta factor 1)."""
-    t = table[(table["theta_factor"] == 1.0) & table["method"].isin(list(methods)) & (table["selection"] != "em")]
-    g = t.groupby(["selection", "scenario", "method"], sort=False)
-    acc = g["accuracy_truth"].agg(["mean", "std"])
-    ep = g["epoch"].mean()
-    cell = pd.Series([f"{m:.3f} ± {s:.3f} (epoch {e:.1f})" for (m, s), e in zip(acc.to_numpy(), ep.to_numpy())],
-                     index=acc.index)
-    return cell.unstack(["scenario", "method"]).reindex(list(SELECTIONS))
-
-
-def recall_curves(table: pd.DataFrame, scenario: str = "S2", selection: str = "val_loss",
-                  methods: Sequence[str] = ("ce_gz2b", "ddb", "ddb_shape", "degrade+ddb", "dcv14")) -> pd.DataFrame:
-    """Recall of true disks per alpha fifth (mean and seed sd) for the main methods of one scenario."""
-    t = table[(table["scenario"] == SCENARIOS[scenario]) & (table["theta_factor"] == 1.0)
-              & ((table["selection"] == selection) | (table["method"] == "dcv14")) & table["method"].isin(list(methods))]
-    cols = [f"recall_a{k}" for k in range(1, 6)]
-    mean = t.groupby("method", sort=False)[cols].mean()
-    sd = t.groupby("method", sort=False)[cols].std(ddof=1)
-    return pd.concat({"mean": mean, "sd": sd}, axis=1)

@@ -1,48 +1,5 @@
-"""The paper's Table 1 (§5.4.1): the bias of every label set and method, on the test split and,
-on the simulated survey, on the large held-out evaluation sample.
-
-Rows (the paper's letters):
-
-====  =======================  ==========================================  =================
-row   method                   labels                                      trained on
-====  =======================  ==========================================  =================
-a     GZ2B labels              ``labels.parquet`` ``gz2b``                 –
-b     GZ2D labels              ``labels.parquet`` ``gz2d``                 –
-c     CE on GZ2B               ``predictions.parquet`` ``p_disk_ce_gz2b``  GZ2B
-d     CE on GZ2D               ``predictions.parquet`` ``p_disk_ce_gz2d``  GZ2D
-e     DCV14 on GZ2B            ``dcv14_predictions.parquet`` ``dcv14``     GZ2B
-f     DDB on GZ2B              ``predictions.parquet`` ``p_disk_ddb``      GZ2B
-truth true class (mock only)   ``labels.parquet`` ``truth``                –
-====  =======================  ==========================================  =================
-
-Rows c, d and f appear once per seed (``seed`` 0, 1, ...; columns ``p_disk_<name>`` and
-``p_disk_<name>_s<k>``); label rows have an empty ``seed``.  ``table1.csv`` keeps every seed
-(one row per sample, row letter and seed); :func:`summarise` gives mean ± sd over seeds.
-
-Columns of ``table1.csv`` (:data:`COLUMNS`), per ``sample`` (``test`` or ``eval``):
-
-- ``cv18``, ``cv18_std`` - CV18 (thesis convention: deviations from the highest-alpha bin of
-  each cell), bootstrap mean and standard deviation over ``cfg.n_bootstrap`` resamples
-  (ddof = 1); ``cv18_full`` the full-sample value;
-- ``cv18_lowref`` (``_std``) - the same with the lowest-alpha bin as reference, the paper
-  group's evaluation-script convention (METHODS §6);
-- ``cv18_floor`` (``_std``) - CV18 of the row's own labels permuted *within* the cells of the
-  CV18 k-d tree: the class mix of every cell is kept, any trend with alpha inside a cell is
-  destroyed; mean (sd) over ``floor_perms`` permutations, each a bootstrap mean over
-  ``floor_boot`` resamples, so it is comparable with ``cv18``;
-- ``cv14``; ``cv14_floor`` - CV14 of the full sample, and its mean over ``floor_perms`` random
-  permutations of the row's labels (any trend with alpha destroyed);
-- ``accuracy``, ``precision``, ``recall``, ``f1`` - against the labels the method was trained
-  on (rows c-f; the paper reports c and d); ``accuracy_truth``, ``recall_truth`` - against the
-  truth (simulated survey; recall of true disks);
-- ``d_a``, ``d_a_std``, ``d_truth``, ``d_truth_std`` - paired-bootstrap differences of CV18
-  against row a and against the truth (the same resamples of the galaxies both rows label);
-- ``n`` - galaxies with a label in that row.
-
-Network labels are ``p_disk > 0.5`` (:func:`galbias.methods.metrics.hard_labels`).  Truth
-values other than 0/1 (a star or artifact that the volunteers took for a galaxy) have no
-morphology: they are left out of the truth row and of the truth columns.  Rows whose label is
-missing (DCV14 without a Sérsic fit) are left out of that row only; ``n`` says how many were used.
+"""Table 1 itself: the rows, the CV18/CV14 scores with their noise floors, the summaries over seeds,
+the paired differences and the convention check (described in :mod:`galbias.results.table1`).
 """
 
 from __future__ import annotations
@@ -54,23 +11,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core import artifacts
-from ..data.catalog import has_truth as catalog_has_truth
-from ..methods.metrics import classification_metrics, cv14, cv18, kdtree_cells
-from ..reference import PAPER_TABLE1
-from .frames import PRODUCER, FrameError, evaluation_frame
-from .networks import NETWORKS, members
+from ...core import artifacts
+from ...data.catalog import has_truth as catalog_has_truth
+from ...methods.metrics import classification_metrics, cv14, cv18, kdtree_cells
+from ...reference import PAPER_TABLE1
+from ..frames import PRODUCER, FrameError, evaluation_frame
+from ..networks import NETWORKS, members
 
-__all__ = ["INTRINSIC", "ROWS", "TRUTH_ROW", "Row", "Table1Error", "COLUMNS", "SAMPLES",
-           "label_frame", "build_table1", "summarise", "paper_table1", "display_table", "cv18_null", "cv18_floor",
-           "within_cell_permutation", "above_floor", "cv18_order", "paired_difference", "write_table1",
-           "paper_scale_check", "depth_scan", "evidence_numbers"]
+__all__ = ["COLUMNS", "INTRINSIC", "ROWS", "Row", "SAMPLES", "SUMMARY_COLUMNS", "TRUTH_ROW", "Table1Error",
+           "above_floor", "build_table1", "cv18_floor", "cv18_null", "cv18_order", "display_table",
+           "label_frame", "paired_difference", "paper_scale_check", "paper_table1", "summarise",
+           "within_cell_permutation", "write_table1"]
+
 
 #: intrinsic variables of the CV18 k-d tree (physical Petrosian radius, absolute magnitude, z)
 INTRINSIC = ("petroRad_kpc", "abs_mag_r", "z")
 
+
 #: the samples Table 1 is measured on: the paper's test split and the evaluation sample
 SAMPLES = ("test", "eval")
+
 
 #: columns of ``table1.csv`` (in this order)
 COLUMNS = ["sample", "row", "method", "seed", "cv18", "cv18_std", "cv18_floor", "cv18_floor_std", "cv18_lowref",
@@ -96,8 +56,13 @@ ROWS = (
     Row("e", "dcv14", "DCV14 on GZ2B", "dcv14_predictions.parquet", "gz2b"),
     Row("f", "ddb", "DDB on GZ2B", "predictions.parquet", "gz2b"),
 )
+
+
 TRUTH_ROW = Row("truth", "truth", "true class (simulated survey)", "labels.parquet", None)
+
+
 _NETWORK_ROW = {"ce_gz2b": "c", "ce_gz2d": "d", "ddb": "f"}
+
 
 Table1Error = FrameError
 
@@ -423,7 +388,7 @@ def paper_scale_check(f_disks: Any = (0.5, 0.6, 0.7), n: int = 12_192, theta: fl
     from ``f_disks``, and labels "smooth" for a disk with probability b(alpha; theta=11.25):
     which reference bin gives the scale of the paper's row a?  Mean and sd over ``n_rep`` draws.
     """
-    from ..methods.bias import bias_probability
+    from ...methods.bias import bias_probability
 
     rows = []
     for fd in f_disks:
@@ -441,195 +406,3 @@ def paper_scale_check(f_disks: Any = (0.5, 0.6, 0.7), n: int = 12_192, theta: fl
                      "CV18 (highest-α ref.)": v[:, 0].mean(), "sd (highest)": v[:, 0].std(ddof=1),
                      "CV18 (lowest-α ref.)": v[:, 1].mean(), "sd (lowest)": v[:, 1].std(ddof=1)})
     return pd.DataFrame(rows)
-
-
-# --- the chapter's numbers ------------------------------------------------------------------------
-
-#: label-set keys of the frame for each row letter, and their names in figures
-ROW_KEY = {"a": "gz2b", "b": "gz2d", "c": "ce_gz2b", "d": "ce_gz2d", "e": "dcv14", "f": "ddb", "truth": "truth"}
-LABEL_NAMES = {"gz2b": "a) GZ2B labels", "gz2d": "b) GZ2D labels", "ce_gz2b": "c) CE on GZ2B",
-               "ce_gz2d": "d) CE on GZ2D", "dcv14": "e) DCV14 on GZ2B", "ddb": "f) DDB on GZ2B", "truth": "true class"}
-
-
-def settings_numbers(n_test: int, cfg: Any, n_eval: int = 0) -> dict[str, Any]:
-    """The CV18 settings of this run and (as far as known) of the paper, and galaxies per bin."""
-    from ..reference import PAPER_CV18_SETTINGS, PAPER_SAMPLE
-
-    B, L = cfg.cv_alpha_bins, cfg.cv_depth
-    pB, pL, pn = PAPER_CV18_SETTINGS["n_bins"], PAPER_CV18_SETTINGS["depth"], PAPER_SAMPLE["test"]
-    return {"n_test": n_test, "n_eval": n_eval, "B": B, "L": L, "n_cells": 2**L, "n_boot": cfg.n_bootstrap,
-            "cv14_bins": cfg.cv14_bins, "n_seeds": cfg.n_seeds,
-            "per_bin": n_test / (2**L * B), "per_bin_eval": n_eval / (2**L * B), "paper_n_test": pn, "paper_B": pB,
-            "paper_L": pL, "paper_n_cells": 2**pL,
-            "paper_n_boot": PAPER_CV18_SETTINGS["n_boot"], "paper_per_bin": pn / (2**pL * pB)}
-
-
-def noise_floor(frame: pd.DataFrame, cfg: Any, n_null: int) -> tuple[np.ndarray, dict[str, float]]:
-    """CV18 of the GZ2B labels shuffled ``n_null`` times, the binomial estimate for this run and
-    for the paper's test split: the metric's noise floor."""
-    from ..reference import PAPER_CV18_SETTINGS, PAPER_SAMPLE
-
-    gz2b = frame["gz2b"].to_numpy(dtype=int)
-    null = cv18_null(frame["alpha"].to_numpy(float), gz2b, frame[list(INTRINSIC)].to_numpy(float), cfg, n_perm=n_null)
-    paper_floor = cv18_floor(PAPER_SAMPLE["test"], PAPER_CV18_SETTINGS["n_bins"], PAPER_CV18_SETTINGS["depth"], 0.5)
-    return null, {"null_mean": float(null.mean()), "null_std": float(null.std(ddof=1)),
-                  "null_p95": float(np.quantile(null, 0.95)), "n_null": int(n_null),
-                  "floor_formula": cv18_floor(len(frame), cfg.cv_alpha_bins, cfg.cv_depth, float(gz2b.mean())),
-                  "paper_floor": paper_floor}
-
-
-_NUMBER_COLUMNS = ("cv18", "cv18_std", "cv18_seed_sd", "cv18_floor", "cv18_lowref", "cv18_lowref_std", "cv14",
-                   "cv14_floor", "accuracy_truth", "recall_truth", "accuracy_truth_seed_sd", "d_a", "d_a_std",
-                   "d_a_seed_sd", "d_truth", "d_truth_std", "d_truth_seed_sd")
-
-
-def row_numbers(summary: pd.DataFrame) -> dict[str, float]:
-    """The numbers of every row of a :func:`summarise` table for the text.
-
-    Test sample: ``<column>_<row>`` (``cv18_a``, ``cv18_floor_truth``, ``d_a_f``, ...); the
-    evaluation sample: ``ev_<column>_<row>`` (NaN when there is none, as for real data).  Also
-    ``n_<row>``/``ev_n_<row>``, the paper's ``paper_cv18[_std]_<row>``, ``acc_c/d`` and
-    ``paper_acc_c/d``.
-    """
-    paper = paper_table1()
-    vals: dict[str, float] = {}
-    for sample, pre in (("test", ""), ("eval", "ev_")):
-        T = summary[summary["sample"] == sample].set_index("row")
-        for r in ROW_KEY:
-            have = r in T.index
-            for c in _NUMBER_COLUMNS:
-                vals[f"{pre}{c}_{r}"] = float(T.loc[r, c]) if have and c in T.columns else np.nan
-            vals[f"{pre}n_{r}"] = int(T.loc[r, "n"]) if have else 0
-    for r in paper.index:
-        vals[f"paper_cv18_{r}"] = float(paper.loc[r, "cv18"])
-        vals[f"paper_cv18_std_{r}"] = float(paper.loc[r, "cv18_std"])
-    T = summary[summary["sample"] == "test"].set_index("row")
-    for r in "cd":
-        vals[f"acc_{r}"] = float(T.loc[r, "accuracy"])
-        vals[f"paper_acc_{r}"] = float(paper.loc[r, "accuracy"])
-    return vals
-
-
-def end_bin_fractions(frame: pd.DataFrame, n_bins: int) -> dict[str, float]:
-    """Disk fraction of every label set in the lowest (``lo_<key>``) and highest (``hi_<key>``)
-    of ``n_bins`` alpha quantile ranges (NaN for the truth of real data)."""
-    alpha = frame["alpha"].to_numpy(float)
-    lo = alpha < np.quantile(alpha, 1 / n_bins)
-    hi = alpha >= np.quantile(alpha, 1 - 1 / n_bins)
-    known = frame["truth"].notna().any()
-    out: dict[str, float] = {"n_alpha_bins": n_bins}
-    for k in LABEL_NAMES:
-        v = pd.to_numeric(frame[k], errors="coerce").to_numpy(dtype=float)
-        ok = known or k != "truth"
-        out[f"lo_{k}"] = float(np.nanmean(v[lo])) if ok else np.nan
-        out[f"hi_{k}"] = float(np.nanmean(v[hi])) if ok else np.nan
-    return out
-
-
-def comparison_numbers(summary: pd.DataFrame, null_mean: float, paper_floor: float) -> dict[str, Any]:
-    """The comparison with the paper on the test split: row order, DDB relative to GZ2B, CV18
-    above the floor, and the paired-bootstrap differences DDB - GZ2B, DCV14 - GZ2B, DDB - truth
-    (mean over seeds for DDB)."""
-    vals = row_numbers(summary)
-    known = np.isfinite(vals["cv18_truth"])
-    order_ours = cv18_order(summary, rows="abcdef", sample="test")
-    order_paper = cv18_order(paper_table1().reset_index())
-    return {
-        "d_fa": vals["d_a_f"], "d_fa_std": vals["d_a_std_f"], "d_fa_seed_sd": vals["d_a_seed_sd_f"],
-        "d_ea": vals["d_a_e"], "d_ea_std": vals["d_a_std_e"],
-        "d_ft": vals["d_truth_f"], "d_ft_std": vals["d_truth_std_f"],
-        "paper_d_fa": vals["paper_cv18_f"] - vals["paper_cv18_a"],
-        "paper_d_fa_std": float(np.hypot(vals["paper_cv18_std_f"], vals["paper_cv18_std_a"])),
-        "order_ours": order_ours, "order_paper": order_paper,
-        "same_order": "the same as" if order_ours == order_paper else "different from",
-        "rel_ours": vals["cv18_f"] / vals["cv18_a"], "rel_paper": vals["paper_cv18_f"] / vals["paper_cv18_a"],
-        "above_a": above_floor(vals["cv18_a"], null_mean), "above_f": above_floor(vals["cv18_f"], null_mean),
-        "above_truth": above_floor(vals["cv18_truth"], null_mean) if known else np.nan,
-        "paper_above_a": above_floor(vals["paper_cv18_a"], paper_floor),
-        "paper_above_f": above_floor(vals["paper_cv18_f"], paper_floor),
-    }
-
-
-def depth_scan(frame: pd.DataFrame, cfg: Any, key: str = "truth", depths: Any = (0, 1, 2, 3, 4, 5, 6),
-               floor_perms: int = 5, floor_boot: int = 20) -> pd.DataFrame:
-    """CV18 of one label set and its within-cell floor for several tree depths L (L = 0 is CV14
-    with the cfg's alpha bins): how much of a trend with alpha the intrinsic cells absorb."""
-    ok = frame[key].notna().to_numpy()
-    y = frame[key].to_numpy()[ok].astype(int)
-    a = frame["alpha"].to_numpy(float)[ok]
-    X = frame[list(INTRINSIC)].to_numpy(float)[ok]
-    rows = []
-    for L in depths:
-        if a.size < cfg.cv_alpha_bins * 2**int(L):
-            continue
-        kw = dict(n_bins=cfg.cv_alpha_bins, depth=int(L), seed=cfg.seed)
-        r = cv18(a, y, X, n_boot=cfg.n_bootstrap, **kw)
-        cells = kdtree_cells(X, int(L))
-        rng = np.random.default_rng([int(cfg.seed), 18, int(L)])
-        fl = [cv18(a, within_cell_permutation(y, cells, rng), X, n_boot=floor_boot, **kw).mean
-              for _ in range(floor_perms)]
-        rows.append({"L": int(L), "cells": 2**int(L), "per bin": a.size / (cfg.cv_alpha_bins * 2**int(L)),
-                     "CV18": r.mean, "± (bootstrap)": r.std, "within-cell floor": float(np.mean(fl)),
-                     "CV18 / floor": r.mean / float(np.mean(fl))})
-    return pd.DataFrame(rows)
-
-
-def depth_numbers(scan: pd.DataFrame, key: str) -> dict[str, Any]:
-    """The text's numbers of a :func:`depth_scan` of the label set called ``key``: the
-    CV18-to-floor ratio at L = 3, at the deepest L and at its smallest, with a verdict (no
-    depth reaches the floor while the smallest ratio is above 1.5)."""
-    s3 = scan.set_index("L")
-    deep = scan[scan["L"] > 0]
-    return {"scan_key": key,
-            "scan_ratio_L3": float(s3.loc[3, "CV18 / floor"]) if 3 in s3.index else np.nan,
-            "scan_ratio_max": float(scan["CV18 / floor"].iloc[-1]), "scan_L_max": int(scan["L"].iloc[-1]),
-            "scan_ratio_min": float(deep["CV18 / floor"].min()),
-            "scan_L_min": int(deep.loc[deep["CV18 / floor"].idxmin(), "L"]),
-            "scan_verdict": "no depth brings the truth down to its floor" if deep["CV18 / floor"].min() > 1.5
-            else "a deeper tree brings the truth close to its floor"}
-
-
-def _ratio_word(x: float, y: float, sd: float) -> str:
-    """'at' when x lies within 2 sd of y, else 'above'/'below'."""
-    if not (np.isfinite(x) and np.isfinite(y)):
-        return "not measured against"
-    if abs(x - y) <= 2 * (sd if np.isfinite(sd) and sd > 0 else 0.0):
-        return "at"
-    return "above" if x > y else "below"
-
-
-def evidence_numbers(summary: pd.DataFrame, sample: str = "eval") -> dict[str, Any]:
-    """The evidence criteria on one sample, as numbers and words for the text.
-
-    - truth: CV18 against its within-cell floor (``truth_cv18_vs_floor``: "at" within 2 bootstrap
-      sd, else "above"/"below"), CV14 against its permutation floor (``truth_cv14_ratio``);
-    - GZ2B's CV18 as a multiple of the truth's (``gz2b_over_truth``);
-    - DDB against CE on GZ2B and against the truth: paired differences over seeds, and how many
-      paired sds the mean difference is (``f_minus_c_sigma``).
-    """
-    t = summary[summary["sample"] == sample].set_index("row")
-    if t.empty or "truth" not in t.index:
-        return {k: np.nan for k in ("truth_cv18", "truth_cv18_std", "truth_cv18_floor", "truth_cv14",
-                                    "truth_cv14_floor", "truth_cv14_ratio", "truth_cv18_ratio", "gz2b_over_truth",
-                                    "f_minus_c", "f_minus_c_sd", "f_minus_c_sigma")} | {
-            "truth_cv18_vs_floor": "not measured against", "ddb_vs_truth": "not measured against",
-            "ddb_vs_truth_meaning": ""}
-    tr = t.loc["truth"]
-    out = {"truth_cv18": tr["cv18"], "truth_cv18_std": tr["cv18_std"], "truth_cv18_floor": tr["cv18_floor"],
-           "truth_cv14": tr["cv14"], "truth_cv14_floor": tr["cv14_floor"],
-           "truth_cv14_ratio": tr["cv14"] / tr["cv14_floor"], "truth_cv18_ratio": tr["cv18"] / tr["cv18_floor"],
-           "truth_cv18_vs_floor": _ratio_word(tr["cv18"], tr["cv18_floor"], tr["cv18_std"]),
-           "gz2b_over_truth": t.loc["a", "cv18"] / tr["cv18"]}
-    # DDB - CE on GZ2B: both relative to row a on the same resamples, so (f - a) - (c - a)
-    out["f_minus_c"] = t.loc["f", "d_a"] - t.loc["c", "d_a"]
-    spread = np.hypot(t.loc["f", "d_a_std"], t.loc["c", "d_a_std"])
-    seed_sd = np.hypot(t.loc["f", "d_a_seed_sd"], t.loc["c", "d_a_seed_sd"])
-    out["f_minus_c_sd"] = float(np.hypot(spread, seed_sd)) if np.isfinite(seed_sd) else float(spread)
-    out["f_minus_c_sigma"] = out["f_minus_c"] / out["f_minus_c_sd"] if out["f_minus_c_sd"] > 0 else np.nan
-    f = t.loc["f"]
-    out["ddb_vs_truth"] = _ratio_word(f["cv18"], tr["cv18"], float(np.hypot(f["d_truth_std"], f.get("d_truth_seed_sd", 0.0)
-                                                                            if np.isfinite(f.get("d_truth_seed_sd", np.nan)) else 0.0)))
-    out["ddb_vs_truth_meaning"] = {"below": "its labels change less with α than the true classes do: it over-corrects",
-                                   "above": "some of the labels' bias is left",
-                                   "at": "as much as the true classes do"}.get(out["ddb_vs_truth"], "")
-    return {k: (float(v) if not isinstance(v, str) else v) for k, v in out.items()}

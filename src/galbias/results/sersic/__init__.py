@@ -1,0 +1,59 @@
+r"""The Sérsic-index check of the paper's §5.4.2 (its Fig. 10).
+
+A single-Sérsic fit :math:`I(r) \propto \exp[-b_n (r/r_e)^{1/n}]` summarises how concentrated a
+galaxy's light is: :math:`n \approx 1` for an exponential disk, :math:`n \approx 4` for a
+de Vaucouleurs (bulge/elliptical) profile.  The paper uses :math:`n = 3` as the dividing line
+and compares the cumulative distributions of :math:`n` of galaxies in three sets of panels:
+
+(a) labelled *smooth* by GZ2B, GZ2D and DDB;
+(b) *changed* from GZ2B smooth to disk by GZ2D and by DDB, against the GZ2B disks;
+(c) labelled *disk* by GZ2B, GZ2D and DDB.
+
+On the simulated survey a fourth set (d) uses the true classes.  Network labels are
+``p_disk > 0.5``.  Galaxies without a Sérsic fit (``sersic_n`` missing) are left out of the
+fractions and the curves; ``count`` is the group size, ``n_measured`` the galaxies with a fit.
+"Fraction n > 3" is the complement of "fraction n < 3" among the measured galaxies (it
+includes n = 3 exactly).
+"""
+
+from __future__ import annotations
+
+from .report import (
+    ALL_GROUPS,
+    ALPHA_GROUPS,
+    READING_TOLERANCE,
+    SHORT_NAMES,
+    VERDICTS,
+    alpha_trends,
+    compare_fractions,
+    ecdf_frame,
+    fraction_by_alpha,
+    fraction_numbers,
+    paper_comparison,
+    paper_verdict,
+    sets_table,
+    trend_word,
+    truth_numbers,
+)
+from .sets import (
+    COLUMNS,
+    PANELS,
+    SPLITS,
+    Group,
+    SersicError,
+    changed_to_disk,
+    ecdf,
+    fractions_table,
+    groups,
+    paper_value_text,
+    sersic_frame,
+    true_bulge_fractions,
+    truth_by_sersic,
+    write_sersic,
+)
+
+__all__ = ["ALL_GROUPS", "ALPHA_GROUPS", "COLUMNS", "Group", "PANELS", "READING_TOLERANCE", "SHORT_NAMES",
+           "SPLITS", "SersicError", "VERDICTS", "alpha_trends", "changed_to_disk", "compare_fractions",
+           "ecdf", "ecdf_frame", "fraction_by_alpha", "fraction_numbers", "fractions_table", "groups",
+           "paper_comparison", "paper_value_text", "paper_verdict", "sersic_frame", "sets_table",
+           "trend_word", "true_bulge_fractions", "truth_by_sersic", "truth_numbers", "write_sersic"]
