@@ -298,10 +298,9 @@ def variant_name(cfg: Profile) -> str | None:
     name = ",".join(f"{k}={text(diff[k])}" for k in sorted(diff))
     name = "".join(c if c.isalnum() or c in "._=,-" else "_" for c in name)
     if len(name) > 80:
-        import hashlib
-        import json
+        from ..core.artifacts import json_hash
 
-        name = "v-" + hashlib.sha256(json.dumps(diff, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        name = "v-" + json_hash(diff)[:12]
     return name
 
 

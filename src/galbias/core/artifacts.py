@@ -27,7 +27,7 @@ from .. import __version__
 from .errors import DiskFullError, StaleArtifactError
 
 __all__ = ["DiskFullError", "StaleArtifactError", "TMP_MARK", "array_hash", "atomic_path", "disk_full",
-           "ensure_space", "remove_stale_temporaries", "reserve", "file_hash", "is_fresh", "make_manifest",
+           "ensure_space", "remove_stale_temporaries", "reserve", "file_hash", "is_fresh", "json_hash", "make_manifest",
            "manifest_path", "read_manifest", "staleness", "read_json", "read_parquet", "save_figure", "write_bytes", "write_csv", "write_json",
            "write_manifest", "write_npy", "write_parquet", "write_table"]
 
@@ -198,6 +198,12 @@ def file_hash(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def json_hash(obj: Any) -> str:
+    """SHA-256 of ``obj`` as sorted-key JSON (non-JSON values as ``str``): identifies a set of
+    parameters or a fingerprint."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def array_hash(*arrays: np.ndarray) -> str:

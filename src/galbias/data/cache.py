@@ -108,7 +108,7 @@ class ImageCache:
     def fingerprint(self) -> str:
         """Identifies the cached content (ids, crop and source files); '' if unknown."""
         p = self.manifest.get("params", {})
-        return hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest() if p else ""
+        return artifacts.json_hash(p) if p else ""
 
     def rows(self, ids: Any) -> np.ndarray:
         """Row positions of ``ids`` in the cache (an error names ids that are not cached)."""

@@ -24,7 +24,6 @@ network's ``p_disk_<name>`` column to the run's ``predictions.parquet``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -168,7 +167,7 @@ def fingerprint_hash(fp: dict[str, Any] | None) -> str | None:
     """The SHA-256 of a fingerprint as ``predictions.manifest.json`` records it."""
     if fp is None:
         return None
-    return hashlib.sha256(json.dumps(fp, sort_keys=True, default=str).encode()).hexdigest()
+    return artifacts.json_hash(fp)
 
 
 def expected_fingerprint(cfg: Any, name: str, labels: pd.DataFrame, label_col: str, loss: str,

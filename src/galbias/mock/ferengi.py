@@ -33,9 +33,8 @@ changed; nothing here renders an image):
    into the region module's noise unit, the same way ``NOISE_1ARCSEC_REF`` relates to SDSS's
    r ~ 22.2 depth).  The foreground extinction of each galaxy's SDSS field is kept.
 
-**Distances beyond z = 0.5.**  :mod:`galbias.data.cosmology` tabulates WMAP9 distances up to
-z = 0.5 only, so :func:`angular_diameter_distance_kpc` and :func:`distance_modulus` below use it
-where they can and astropy's WMAP9 (the same cosmology, exactly) above.
+**Distances beyond z = 0.5** come from :mod:`galbias.data.cosmology` too (astropy's WMAP9
+above its table).
 
 The volunteers then judge :func:`~galbias.mock.volunteers.feature_visibility` of the new rows
 and their expected features share is ``true_p_features``; :func:`simulate` returns one row per
@@ -57,7 +56,7 @@ from .regions import region_arrays
 from .volunteers import vote_probabilities
 
 __all__ = ["HST_DEPTH_5SIG", "HST_PIXEL", "HST_PSF_FWHM", "SIM_EVOLUTIONS", "SIM_REDSHIFTS", "Z_NEAR",
-           "angular_diameter_distance_kpc", "distance_modulus", "effective_fwhm", "hst_settings",
+           "effective_fwhm", "hst_settings",
            "nearby_featured", "noise_for_depth", "redshifted", "simulate"]
 
 #: ACS/WFC F814W PSF FWHM in arcsec
@@ -76,26 +75,6 @@ STREAM = 20
 FWHM_PER_SIGMA = 2.3548
 #: columns that describe the SDSS observation and are no longer true after redshifting
 STALE = ["petroMag_r", "petroRad_r", "petroR50_r", "petroR90_r"]
-
-
-def angular_diameter_distance_kpc(z: np.ndarray) -> np.ndarray:
-    """WMAP9 D_A in kpc: the package's table up to its end (z = 0.5), astropy above."""
-    z = np.asarray(z, dtype=float)
-    if np.all(z <= cosmo.Z_MAX_TABLE):
-        return cosmo.angular_diameter_distance_kpc(z)
-    from astropy.cosmology import WMAP9
-
-    return WMAP9.angular_diameter_distance(z).to_value("kpc")
-
-
-def distance_modulus(z: np.ndarray) -> np.ndarray:
-    """WMAP9 distance modulus: the package's table up to z = 0.5, astropy above."""
-    z = np.asarray(z, dtype=float)
-    if np.all(z <= cosmo.Z_MAX_TABLE):
-        return cosmo.distance_modulus(z)
-    from astropy.cosmology import WMAP9
-
-    return WMAP9.distmod(z).value
 
 
 def effective_fwhm(psf_fwhm: float = HST_PSF_FWHM, pixel: float = HST_PIXEL) -> float:
@@ -135,8 +114,8 @@ def redshifted(rows: pd.DataFrame, z_sim: float, evolution: float, psf_fwhm: flo
     """
     out = rows.copy()
     z0 = out["z"].to_numpy(float)
-    size = angular_diameter_distance_kpc(z0) / angular_diameter_distance_kpc(np.full(len(out), z_sim))
-    dm = distance_modulus(np.full(len(out), z_sim)) - distance_modulus(z0)
+    size = cosmo.angular_diameter_distance_kpc(z0) / cosmo.angular_diameter_distance_kpc(np.full(len(out), z_sim))
+    dm = cosmo.distance_modulus(np.full(len(out), z_sim)) - cosmo.distance_modulus(z0)
     for c in ("sim_disk_h", "sim_bulge_re", "sim_bar_len"):
         out[c] = out[c].to_numpy(float) * size
     out["sim_mag_r"] = out["sim_mag_r"].to_numpy(float) + dm - evolution * z_sim

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..core import seeds
 from ..data.binning import equal_count_bins
 from .frames import FrameError
 
@@ -61,7 +62,7 @@ def truth_curves(frame: pd.DataFrame, groups: Mapping[str, Sequence[str]], n_bin
     b = equal_count_bins(alpha, n_bins)
     truth = f["truth"].to_numpy(dtype=float)
     mid = np.array([np.median(alpha[b == k]) for k in range(n_bins)])
-    rng = np.random.default_rng([int(seed), 4])
+    rng = seeds.rng(int(seed), 4)
     N = len(f)
     W = [np.bincount(rng.integers(0, N, N), minlength=N).astype(float) for _ in range(int(n_boot))]
     ones = np.ones(N)

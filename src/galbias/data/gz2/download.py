@@ -151,17 +151,13 @@ def make_pooch(raw_dir: str | os.PathLike, registry: Mapping[str, str | None] | 
     )
 
 
-def sha256(path: str | os.PathLike) -> str:
-    return artifacts.file_hash(path)
-
-
 def _pin_path(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
 def _check_pinned(path: Path, url: str) -> str:
     """Trust-on-first-use for files with no known hash; reject a file that changed since."""
-    digest = sha256(path)
+    digest = artifacts.file_hash(path)
     pin = _pin_path(path)
     if pin.exists():
         pinned = pin.read_text().split()[0].strip().lower()
@@ -455,4 +451,4 @@ def read_simard(path: str | os.PathLike) -> pd.DataFrame:
 __all__ = ["DownloadError", "GZ2_FILE", "GZ2_URL", "REGISTRY", "SIMARD_CATALOG",
            "SIMARD_FILE", "UnverifiedDownloadWarning", "default_raw_dir", "fetch_file",
            "fetch_gz2_table", "fetch_sdss_photometry", "fetch_simard",
-           "make_pooch", "quarantine", "unreadable", "read_sdss_photometry", "read_simard", "sdss_filename", "sdss_photometry_sql", "sha256"]
+           "make_pooch", "quarantine", "unreadable", "read_sdss_photometry", "read_simard", "sdss_filename", "sdss_photometry_sql"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...core import artifacts
+from ...core import artifacts, seeds
 from ...data import catalog as catalog_mod
 from ...data.binning import equal_count_bins
 from ...data.cache import CachedImages, build_cache, to_float
@@ -128,7 +128,7 @@ def _pool(cat: pd.DataFrame, exclude_ids: set[int]) -> pd.DataFrame:
 def _draw(pool: pd.DataFrame, held: pd.DataFrame, s: AblationSettings, seed: int) -> pd.DataFrame:
     """``n_train`` + ``n_val`` galaxies drawn at random (not balanced) from ``pool`` and ``n_score``
     from ``held`` (the evaluation sample), with a ``part`` column."""
-    rng = np.random.default_rng([seed, 10])
+    rng = seeds.rng(seed, 10)
     n_tv = min(len(pool), s.n_train + s.n_val)
     pick = pool.iloc[np.sort(rng.choice(len(pool), n_tv, replace=False))].copy()
     n_tr = int(round(n_tv * s.n_train / (s.n_train + s.n_val)))
@@ -192,7 +192,7 @@ def load_scenarios(cfg: Any, paths: Any, labels: pd.DataFrame, theta_s1: float, 
                                  shape)
     if "S1" in scenarios:
         f1 = base.copy()
-        rng = np.random.default_rng([int(cfg.seed), 11])
+        rng = seeds.rng(int(cfg.seed), 11)
         b = bias_probability(f1["alpha"].to_numpy(), float(theta_s1))
         f1["label"] = ((f1["truth"] == 1) & (rng.random(len(f1)) >= b)).astype(int)
         f1["label_d"] = -1  # no redshift-debiased labels in the paper's model
@@ -299,7 +299,7 @@ def _training_set(d: ScenarioData, method: str, seed: int) -> tuple[np.ndarray, 
         cut = np.quantile(a, d.extra.get("resolved_quantile", 0.6))
         res = np.flatnonzero(a >= cut)
         low = a[a < cut]
-        rng = np.random.default_rng([seed, 12])
+        rng = seeds.rng(seed, 12)
         target = rng.choice(low, size=res.size, replace=True)
         deg = degrade_images(img[res], a[res], target, f["psf_px"].to_numpy()[tr][res], rng=rng)
         if method == "degrade":

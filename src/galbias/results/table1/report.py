@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...core import seeds
 from ...methods.metrics import cv18, kdtree_cells
 from .score import (
     INTRINSIC,
@@ -146,7 +147,7 @@ def depth_scan(frame: pd.DataFrame, cfg: Any, key: str = "truth", depths: Any = 
         kw = dict(n_bins=cfg.cv_alpha_bins, depth=int(L), seed=cfg.seed)
         r = cv18(a, y, X, n_boot=cfg.n_bootstrap, **kw)
         cells = kdtree_cells(X, int(L))
-        rng = np.random.default_rng([int(cfg.seed), 18, int(L)])
+        rng = seeds.rng(int(cfg.seed), 18, int(L))
         fl = [cv18(a, within_cell_permutation(y, cells, rng), X, n_boot=floor_boot, **kw).mean
               for _ in range(floor_perms)]
         rows.append({"L": int(L), "cells": 2**int(L), "per bin": a.size / (cfg.cv_alpha_bins * 2**int(L)),

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...core import artifacts
+from ...core import artifacts, seeds
 from ...data.catalog import has_truth as catalog_has_truth
 from ...methods.metrics import classification_metrics, cv14, cv18, kdtree_cells
 from ...reference import PAPER_TABLE1
@@ -139,7 +139,7 @@ class _Scorer:
     def floors(self, key: str, ok: np.ndarray) -> dict[str, float]:
         y = self.f[key].to_numpy()[ok].astype(int)
         a, X = self.alpha[ok], self.X[ok]
-        rng = np.random.default_rng([int(self.cfg.seed), 18])
+        rng = seeds.rng(int(self.cfg.seed), 18)
         cells = kdtree_cells(X, self.cfg.cv_depth)
         kw = {**self.kw, "n_boot": self.floor_boot}
         f18 = [cv18(a, within_cell_permutation(y, cells, rng), X, **kw).mean for _ in range(self.floor_perms)]
@@ -394,7 +394,7 @@ def paper_scale_check(f_disks: Any = (0.5, 0.6, 0.7), n: int = 12_192, theta: fl
     for fd in f_disks:
         vals = []
         for k in range(int(n_rep)):
-            rng = np.random.default_rng([int(seed), k, int(round(1000 * fd))])
+            rng = seeds.rng(int(seed), k, int(round(1000 * fd)))
             a = 10 ** rng.normal(1.25, 0.27, n)
             X = rng.normal(size=(n, 3))
             disk = rng.random(n) < fd
