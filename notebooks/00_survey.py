@@ -76,6 +76,7 @@ t0 = time.perf_counter()
 cat = steps.prepare(cfg, progress=False)
 elapsed = time.perf_counter() - t0
 truth_known = has_truth(cat)
+pop = mock.draw_population(cfg)  # every simulated object, with its rendering parameters
 
 # %% [markdown]
 # ## What is true and what is observed
@@ -155,7 +156,7 @@ plots.table(realism_choices(), "Table 0.2. The choices that separate the realist
 # %% tags=["remove-cell"]
 if truth_known:
     mix, mix_numbers = survey.class_mix_by_alpha(cat)
-    pred_table, pred_numbers = survey.predictability(cat, mock.draw_population(cfg))
+    pred_table, pred_numbers = survey.predictability(cat, pop)
 else:
     mix = pred_table = None
     mix_numbers = {"mix_lo": np.nan, "mix_hi": np.nan, "mix_range_halves": np.nan}
@@ -234,7 +235,6 @@ plots.glue_figure("fig_examples", fig)
 # arm contrast, bar and edge-on outline survive the blur and the noise.
 
 # %% tags=["hide-input"]
-pop = mock.draw_population(cfg)
 seq = mock.render_resolution_sequence(survey.showcase_disk(pop), cfg, alphas=(3, 5, 8, 12, 18, 30), seed=cfg.seed)
 fig = plots.image_grid(list(seq["survey"]),
                        [f"α = {a:g}\np(features) = {pf:.2f}" for a, pf in zip(seq["alpha"], seq["p_features"])],

@@ -218,22 +218,20 @@ plots.table(scan.set_index("L"), "Table 5.3. CV18 of the true classes of the eva
 # ## Which CV18 convention gives the paper's scale?
 #
 # The two conventions differ only in the reference bin. To see which one produces numbers of the
-# paper's size, labels are drawn from the paper's own model — $\theta$ = 11.25, SDSS-like
-# resolution (METHODS §11), the paper's 12,192 test galaxies, intrinsic variables unrelated to
+# paper's size, labels are drawn from the paper's own model — $\theta$ = {glue:text}`paper_theta:g`, SDSS-like
+# resolution (METHODS §11), the paper's {glue:text}`paper_n_test:,` test galaxies, intrinsic variables unrelated to
 # anything — for a few true disk fractions, and scored both ways.
 
 # %% tags=["remove-cell"]
 conv = table1.paper_scale_check(seed=cfg.seed)
-c6 = conv.set_index("true disk fraction").loc[0.6]
-plots.glue_numbers(conv_high_06=float(c6["CV18 (highest-α ref.)"]), conv_low_06=float(c6["CV18 (lowest-α ref.)"]),
-                   conv_high_max=float(conv["CV18 (highest-α ref.)"].max()),
-                   convention_word="lowest" if abs(c6["CV18 (lowest-α ref.)"] - table1.paper_table1().loc["a", "cv18"])
-                   < abs(c6["CV18 (highest-α ref.)"] - table1.paper_table1().loc["a", "cv18"]) else "highest")
+conv_numbers = table1.convention_numbers(conv)
+plots.glue_numbers(**conv_numbers)
 
 # %% tags=["hide-input"]
 plots.table(conv.set_index("true disk fraction"), "Table 5.4. CV18 (B = 8, L = 3, 100 bootstraps) of labels drawn "
             "from the paper's bias model at the paper's sample size, with the highest- and the lowest-α bin as "
-            "reference; mean and sd over 3 draws. The paper's row a (GZ2B) is 0.3696 ± 0.0095.", precision=3)
+            f"reference; mean and sd over 3 draws. The paper's row a (GZ2B) is {conv_numbers['paper_a_cv18']:.4f} ± "
+            f"{conv_numbers['paper_a_cv18_std']:.4f}.", precision=3)
 
 # %% [markdown]
 # With a true disk fraction of 0.6, the thesis convention gives {glue:text}`conv_high_06:.3f` and

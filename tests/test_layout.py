@@ -109,3 +109,21 @@ def test_every_scope_names_existing_files(name):
         assert path.exists(), f"code scope {name!r} names {part}, which does not exist"
     for part in UNSCOPED:
         assert (PACKAGE / part).exists(), f"UNSCOPED names {part}, which does not exist"
+
+
+PACKAGE_PARTS = sorted(p for p in (PACKAGE / "results").glob("*/*.py") if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("path", PACKAGE_PARTS, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_package_part_exports_every_public_name(path):
+    """A results package's ``__init__`` re-exports its parts with ``import *``: a public function,
+    class or constant missing from a part's ``__all__`` would vanish from the chapter's module."""
+    tree = ast.parse(path.read_text())
+    exported = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)), None)
+    assert exported is not None, f"{path.relative_to(PACKAGE)} has no __all__"
+    public = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    public |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+               for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    missing = sorted(x for x in public if not x.startswith("_") and x not in exported)
+    assert not missing, f"{path.relative_to(PACKAGE)}: public names missing from __all__: {missing}"

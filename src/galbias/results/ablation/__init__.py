@@ -39,29 +39,5 @@ the final epoch; ``ema`` the final exponential moving average of the weights (sp
 
 from __future__ import annotations
 
-from .experiment import (
-    COLUMNS,
-    FEATURES,
-    INTRINSIC,
-    METHODS,
-    SCENARIOS,
-    SELECTIONS,
-    AblationSettings,
-    ScenarioData,
-    load_scenarios,
-    run_ablation,
-    score,
-    select_epochs,
-    write_ablation,
-)
-from .report import (
-    recall_curves,
-    selection_table,
-    summary_table,
-    verdict_numbers,
-    verdict_words,
-)
-
-__all__ = ["AblationSettings", "COLUMNS", "FEATURES", "INTRINSIC", "METHODS", "SCENARIOS", "SELECTIONS",
-           "ScenarioData", "load_scenarios", "recall_curves", "run_ablation", "score", "select_epochs",
-           "selection_table", "summary_table", "verdict_numbers", "verdict_words", "write_ablation"]
+from .experiment import *  # noqa: F401,F403
+from .report import *  # noqa: F401,F403

@@ -21,8 +21,9 @@ from .score import (
     within_cell_permutation,
 )
 
-__all__ = ["LABEL_NAMES", "ROW_KEY", "comparison_numbers", "depth_numbers", "depth_scan", "end_bin_fractions",
-           "evidence_numbers", "noise_floor", "row_numbers", "settings_numbers"]
+__all__ = ["LABEL_NAMES", "ROW_KEY", "comparison_numbers", "convention_numbers", "depth_numbers",
+           "depth_scan", "end_bin_fractions", "evidence_numbers", "noise_floor", "row_numbers",
+           "settings_numbers"]
 
 
 #: label-set keys of the frame for each row letter, and their names in figures
@@ -215,3 +216,18 @@ def evidence_numbers(summary: pd.DataFrame, sample: str = "eval") -> dict[str, A
                                    "above": "some of the labels' bias is left",
                                    "at": "as much as the true classes do"}.get(out["ddb_vs_truth"], "")
     return {k: (float(v) if not isinstance(v, str) else v) for k, v in out.items()}
+
+
+def convention_numbers(conv: pd.DataFrame, f_disk: float = 0.6) -> dict[str, Any]:
+    """What Table 5.4 (:func:`~galbias.results.table1.paper_scale_check`) says: CV18 in both
+    conventions at true disk fraction ``f_disk``, which convention lands nearer the paper's
+    row a (``convention_word``: "lowest" or "highest"), the paper's theta and its row a."""
+    from ...reference import PAPER_THETA
+
+    row = conv.set_index("true disk fraction").loc[f_disk]
+    high, low = float(row["CV18 (highest-α ref.)"]), float(row["CV18 (lowest-α ref.)"])
+    paper = paper_table1().loc["a"]
+    return {"conv_high_06": high, "conv_low_06": low, "conv_high_max": float(conv["CV18 (highest-α ref.)"].max()),
+            "convention_word": "lowest" if abs(low - paper["cv18"]) < abs(high - paper["cv18"]) else "highest",
+            "paper_theta": PAPER_THETA["ddb"],
+            "paper_a_cv18": float(paper["cv18"]), "paper_a_cv18_std": float(paper["cv18_std"])}

@@ -14,7 +14,7 @@ import pandas as pd
 from ...core import artifacts, seeds
 from ...data.catalog import has_truth as catalog_has_truth
 from ...methods.metrics import classification_metrics, cv14, cv18, kdtree_cells
-from ...reference import PAPER_TABLE1
+from ...reference import PAPER_SAMPLE, PAPER_TABLE1, PAPER_THETA
 from ..frames import PRODUCER, FrameError, evaluation_frame
 from ..networks import NETWORKS, members
 
@@ -379,14 +379,16 @@ def write_table1(path: str | Path, table: pd.DataFrame, cfg: Any, inputs: dict[s
     return artifacts.write_table(path, table, COLUMNS, params, inputs, code="table1")
 
 
-def paper_scale_check(f_disks: Any = (0.5, 0.6, 0.7), n: int = 12_192, theta: float = 11.25, n_rep: int = 3,
-                      n_boot: int = 100, n_bins: int = 8, depth: int = 3, seed: int = 0) -> pd.DataFrame:
+def paper_scale_check(f_disks: Any = (0.5, 0.6, 0.7), n: int = PAPER_SAMPLE["test"],
+                      theta: float = PAPER_THETA["ddb"], n_rep: int = 3, n_boot: int = 100, n_bins: int = 8,
+                      depth: int = 3, seed: int = 0) -> pd.DataFrame:
     """CV18 in both conventions of labels drawn from the paper's own bias model.
 
-    ``n`` galaxies (the paper's test split) with SDSS-like resolution (log10 alpha ~ N(1.25,
-    0.27), METHODS §11), intrinsic variables independent of everything, a true disk fraction
-    from ``f_disks``, and labels "smooth" for a disk with probability b(alpha; theta=11.25):
-    which reference bin gives the scale of the paper's row a?  Mean and sd over ``n_rep`` draws.
+    ``n`` galaxies (default: the paper's test split) with SDSS-like resolution (log10 alpha ~
+    N(1.25, 0.27), METHODS §11), intrinsic variables independent of everything, a true disk
+    fraction from ``f_disks``, and labels "smooth" for a disk with probability b(alpha; theta)
+    (default: the paper's theta): which reference bin gives the scale of the paper's row a?
+    Mean and sd over ``n_rep`` draws.
     """
     from ...methods.bias import bias_probability
 
