@@ -299,7 +299,7 @@ def rise_words(contrast: dict[str, float], n: int, quantile: float = 0.2, k: flo
     """Whether the GZ2B labels' smooth fraction rises from the best to the worst resolved fifth
     (:func:`fraction_contrast`) more than the truth's: ``rise_b``, ``rise_t``, their difference's
     binomial sd (``rise_sd``; each fifth holds ``quantile * n`` galaxies) and ``rise_sentence``."""
-    from .survey import noise_word
+    from .words import noise_word
 
     rb = contrast["fs_lo_b"] - contrast["fs_hi_b"]
     rt = contrast["fs_lo_t"] - contrast["fs_hi_t"]

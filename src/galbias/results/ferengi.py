@@ -223,7 +223,7 @@ def verdict(comp: Comparison, n_boot: int = 200, seed: int = 0, k: float = 2.0) 
     (relative median with the largest evolution minus without), with ``fer_word_fan`` ("fan out
     more than", "fan out about as much as", "fan out less than" the real ones) and
     ``fer_n_agree``, the number of the three cells within the noise."""
-    from .survey import noise_word
+    from .words import noise_word
 
     s = comp.summary
     zs = {"lo": float(s["sim_redshift"].min()), "hi": float(s["sim_redshift"].max())}

@@ -108,7 +108,7 @@ def alpha_gap(labels: pd.DataFrame, n_boot: int = 200, seed: int = 0, k: float =
             gt = np.divide(*_medians(a[i], ys["t"][i])[::-1])
             for key in ("b", "d"):
                 diffs[key].append(np.divide(*_medians(a[i], ys[key][i])[::-1]) - gt)
-    from .survey import noise_word
+    from .words import noise_word
 
     for key in ("b", "d"):
         sd = float(np.std(diffs[key], ddof=1)) if len(diffs[key]) > 1 else np.nan
@@ -153,7 +153,7 @@ def verdict(labels: pd.DataFrame, k: float = 2.0) -> dict[str, Any]:
     # paired: only the disks whose two labels differ move the difference
     n01, n10 = int((d & ~b).sum()), int((b & ~d).sum())
     sd = float(np.sqrt(max(n01 + n10 - (n01 - n10) ** 2 / nd, 0.0)) / nd)
-    from .survey import noise_word
+    from .words import noise_word
 
     word = noise_word(diff, sd, k, words=("agrees", "within the noise", "does not agree"))
     out.update(miss_diff=diff, miss_diff_sd=sd, word_gz2d=word)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..reference import PAPER_SERSIC_SPLIT, PAPER_TABLE1, PAPER_THETA
+from .words import noise_word
 
 COLUMNS = ["claim", "paper (real GZ2)", "this run", "verdict", "chapter"]
 
@@ -49,14 +50,10 @@ def ddb_disk_fraction(run: Path, sample: str) -> float:
 def compare(diff: float, sd: float, expect: str = "negative") -> str:
     """Verdict on a difference that the paper's claim expects to be ``expect`` (negative or
     positive): "agrees" when it has that sign by more than 2 sd, "within the noise" when
-    ``|diff| <= 2 sd``, "does not agree" when it has the other sign by more than 2 sd."""
-    if not np.isfinite(diff):
-        return "not measured"
-    sd = float(sd) if np.isfinite(sd) and sd > 0 else 0.0
-    if abs(diff) <= 2 * sd:
-        return "within the noise"
-    right = diff < 0 if expect == "negative" else diff > 0
-    return "agrees" if right else "does not agree"
+    ``|diff| <= 2 sd``, "does not agree" when it has the other sign by more than 2 sd
+    (:func:`galbias.results.words.noise_word`)."""
+    words = ("agrees", "within the noise", "does not agree")
+    return noise_word(diff, sd, words=words if expect == "negative" else words[::-1])
 
 
 def _pm(m: float, s: float, digits: int = 3) -> str:

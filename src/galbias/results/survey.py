@@ -38,6 +38,7 @@ from ..reference import (
     SDSS_CALIBRATION_SAMPLE,
     sdss_calibration,
 )
+from .words import noise_word, relative_word  # noqa: F401 - chapter 0's words, shared
 
 __all__ = [
     "CALIB_TOLERANCE",
@@ -286,28 +287,6 @@ def vote_fractions_by_alpha(cat: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"smooth_fraction": cat.loc[keep, "t01_smooth_or_features_a01_smooth_weighted_fraction"]
                          .to_numpy(float), "alpha": a, "tercile": pd.Categorical(np.asarray(TERCILES)[t], TERCILES),
                          "true_class": name})
-
-
-def noise_word(diff: float, sd: float, k: float = 2.0,
-               words: tuple[str, str, str] = ("below", "within the noise of", "above")) -> str:
-    """``words[1]`` when ``|diff| <= k sd``, else ``words[0]`` (diff < 0) or ``words[2]``;
-    "not measured" for a NaN difference.  A NaN or non-positive ``sd`` counts as no noise."""
-    if not np.isfinite(diff):
-        return "not measured"
-    sd = float(sd) if np.isfinite(sd) and sd > 0 else 0.0
-    if abs(diff) <= k * sd:
-        return words[1]
-    return words[0] if diff < 0 else words[2]
-
-
-def relative_word(x: float, ref: float, tol: float = CALIB_TOLERANCE,
-                  words: tuple[str, str, str] = ("smaller than", "close to", "larger than")) -> str:
-    """``words[1]`` when ``x`` lies within ``tol`` (relative) of ``ref``, else ``words[0]`` or
-    ``words[2]``; "not measured" when either is NaN or ``ref`` is 0."""
-    if not (np.isfinite(x) and np.isfinite(ref)) or ref == 0:
-        return "not measured"
-    r = x / ref - 1
-    return words[1] if abs(r) <= tol else (words[0] if r < 0 else words[2])
 
 
 def error_reduction(accuracy: float, majority: float) -> float:

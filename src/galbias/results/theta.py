@@ -244,7 +244,7 @@ def verdict(result: TrainingTheta, dc: DCV14Result | None = None, k: float = 2.0
     ``z_truth``, ``z_truth_bal``), the fitted smooth fraction against the true one (``word_fs``),
     theta against the paper's (``rel_paper`` = theta / paper - 1, ``word_paper``: "close to"
     within ``k`` bootstrap sd, else "below" / "above") and DCV14's against the paper's DCV14."""
-    from .survey import noise_word
+    from .words import noise_word
 
     fit, bal, vol = result.fit, result.balanced, result.volunteers
     t, tsd = (vol.theta, vol.theta_std) if vol is not None else (np.nan, np.nan)
@@ -331,7 +331,8 @@ def verdict_sentences(result: TrainingTheta, v: dict[str, Any], scans: dict[str,
     sample (:data:`UNBALANCED`, :data:`BALANCED`); ``shape``: a
     :class:`galbias.methods.bias.ShapeFit` (its exponent against the half-Gaussian's 2, within
     ``k`` bootstrap sd) or None; ``dc``: DCV14's result."""
-    from .survey import relative_word, sort_claims
+    from .survey import sort_claims
+    from .words import relative_word
 
     fit, bal, vol = result.fit, result.balanced, result.volunteers
     claims: list[tuple[bool, str]] = []

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..words import noise_word
 from .experiment import METHODS, SCENARIOS, SELECTIONS
 
 __all__ = ["recall_curves", "selection_table", "summary_table", "verdict_numbers", "verdict_words"]
@@ -85,10 +86,7 @@ def verdict_numbers(table: pd.DataFrame, selection: str = "val_loss") -> dict[st
 
 def _diff_word(d: float, sd: float, up: str, tie: str, down: str) -> str:
     """``up``/``down`` when the mean difference exceeds two seed sds, else ``tie``."""
-    if not np.isfinite(d):
-        return "could not be measured"
-    sd = sd if np.isfinite(sd) else 0.0
-    return tie if abs(d) <= 2 * sd else (up if d > 0 else down)
+    return noise_word(d, sd, words=(down, tie, up), missing="could not be measured")
 
 
 def verdict_words(table: pd.DataFrame, selection: str = "val_loss") -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ...core import seeds
 from ...methods.metrics import cv18, kdtree_cells
+from ..words import noise_word
 from .score import (
     INTRINSIC,
     above_floor,
@@ -174,11 +175,9 @@ def depth_numbers(scan: pd.DataFrame, key: str) -> dict[str, Any]:
 
 def _ratio_word(x: float, y: float, sd: float) -> str:
     """'at' when x lies within 2 sd of y, else 'above'/'below'."""
-    if not (np.isfinite(x) and np.isfinite(y)):
+    if not np.isfinite(y):
         return "not measured against"
-    if abs(x - y) <= 2 * (sd if np.isfinite(sd) and sd > 0 else 0.0):
-        return "at"
-    return "above" if x > y else "below"
+    return noise_word(x - y, sd, words=("below", "at", "above"), missing="not measured against")
 
 
 def evidence_numbers(summary: pd.DataFrame, sample: str = "eval") -> dict[str, Any]:
