@@ -309,7 +309,7 @@ def _trainer(name: str, settings: FitSettings, run_dir: Path | None, progress: b
     if progress and not terminal:
         callbacks.append(EpochLog(name, settings.epochs))
     cpu = settings.accelerator == "cpu" or (settings.accelerator == "auto" and not torch.cuda.is_available())
-    return L.Trainer(
+    trainer = L.Trainer(
         accelerator=settings.accelerator, devices=settings.devices, strategy=settings.strategy,
         num_nodes=settings.num_nodes, precision=settings.precision, max_epochs=settings.epochs if max_epochs is None else max_epochs,
         callbacks=callbacks, logger=CSVLogger(run_dir, name="logs", version=next_attempt(run_dir))
@@ -321,6 +321,10 @@ def _trainer(name: str, settings: FitSettings, run_dir: Path | None, progress: b
         plugins=[AtomicCheckpointIO()] if run_dir is not None and settings.checkpoints else None,
         log_every_n_steps=1_000_000, default_root_dir=run_dir, limit_val_batches=None if validate else 0,
     )
+    # deterministic mode also fills every new tensor with NaN (a debugging aid against reads of
+    # uninitialised memory, which no kernel here does): about a fifth of a CPU training step
+    torch.utils.deterministic.fill_uninitialized_memory = False
+    return trainer
 
 
 def _best_state(trainer, module) -> tuple[dict[str, torch.Tensor], int, float]:
