@@ -34,11 +34,15 @@ def as_1d(name: str, x: Any) -> np.ndarray:
     return arr
 
 
-def check_finite(name: str, arr: np.ndarray) -> np.ndarray:
+def _as_float(name: str, arr: np.ndarray) -> np.ndarray:
     try:
-        arr = arr.astype(float, copy=False)
+        return arr.astype(float, copy=False)
     except (TypeError, ValueError) as exc:
         raise BiasFitError(f"{name} must be numeric ({exc})") from None
+
+
+def check_finite(name: str, arr: np.ndarray) -> np.ndarray:
+    arr = _as_float(name, arr)
     bad = ~np.isfinite(arr)
     if bad.any():
         n_nan = int(np.isnan(arr).sum())
@@ -90,10 +94,7 @@ def check_intrinsic(intrinsic: Any, n: int) -> np.ndarray:
         raise BiasFitError(f"intrinsic must be an N x k array (k >= 1); got shape {np.shape(intrinsic)}")
     if X.shape[0] != n:
         raise BiasFitError(f"alpha and intrinsic must have the same number of rows; got {n} and {X.shape[0]}")
-    try:
-        X = X.astype(float, copy=False)
-    except (TypeError, ValueError) as exc:
-        raise BiasFitError(f"intrinsic must be numeric ({exc})") from None
+    X = _as_float("intrinsic", X)
     bad = ~np.isfinite(X)
     if bad.any():
         per_col = bad.sum(axis=0).tolist()

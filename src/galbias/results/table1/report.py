@@ -175,8 +175,6 @@ def depth_numbers(scan: pd.DataFrame, key: str) -> dict[str, Any]:
 
 def _ratio_word(x: float, y: float, sd: float) -> str:
     """'at' when x lies within 2 sd of y, else 'above'/'below'."""
-    if not np.isfinite(y):
-        return "not measured against"
     return noise_word(x - y, sd, words=("below", "at", "above"), missing="not measured against")
 
 
